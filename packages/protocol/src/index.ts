@@ -1,1 +1,2 @@
 export * from './primitives/index.js';
+export * from './records/index.js';

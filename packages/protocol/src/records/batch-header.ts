@@ -1,0 +1,223 @@
+import { ProtocolError } from '../primitives/protocol-error.js';
+import { crc32c } from './crc32c.js';
+
+/**
+ * Byte layout of a magic-2 record batch header. Offsets from the start of the batch.
+ * The CRC covers everything from ATTRIBUTES to the end of the batch, so the broker can stamp
+ * BASE_OFFSET and PARTITION_LEADER_EPOCH without recomputing it.
+ */
+export const BatchLayout = {
+  BASE_OFFSET: 0,
+  BATCH_LENGTH: 8,
+  PARTITION_LEADER_EPOCH: 12,
+  MAGIC: 16,
+  CRC: 17,
+  ATTRIBUTES: 21,
+  LAST_OFFSET_DELTA: 23,
+  BASE_TIMESTAMP: 27,
+  MAX_TIMESTAMP: 35,
+  PRODUCER_ID: 43,
+  PRODUCER_EPOCH: 51,
+  BASE_SEQUENCE: 53,
+  RECORDS_COUNT: 57,
+  /** Size of the header; records (possibly compressed) follow. */
+  HEADER_SIZE: 61,
+  /** Bytes before and including batchLength: the length field counts what comes after it. */
+  LOG_OVERHEAD: 12,
+} as const;
+
+export enum CompressionType {
+  None = 0,
+  Gzip = 1,
+  Snappy = 2,
+  Lz4 = 3,
+  Zstd = 4,
+}
+
+export enum TimestampType {
+  CreateTime = 0,
+  LogAppendTime = 1,
+}
+
+export const ATTR_COMPRESSION_MASK = 0x07;
+export const ATTR_TIMESTAMP_TYPE = 0x08;
+export const ATTR_TRANSACTIONAL = 0x10;
+export const ATTR_CONTROL = 0x20;
+export const ATTR_DELETE_HORIZON = 0x40;
+
+/** Sequence numbers wrap at int32 max, as in Kafka. */
+function addSequence(base: number, delta: number): number {
+  const v = base + delta;
+  return v > 0x7fffffff ? v - 0x80000000 : v;
+}
+
+/**
+ * A header-only view of one record batch inside a buffer: reads every header field at its fixed
+ * offset without decoding records, and patches base offset, leader epoch and LogAppendTime in place.
+ * This is the broker's hot path: construct one per batch, never per record.
+ */
+export class RecordBatchView {
+  constructor(
+    readonly buf: Buffer,
+    readonly pos = 0,
+  ) {}
+
+  get baseOffset(): bigint {
+    return this.buf.readBigInt64BE(this.pos + BatchLayout.BASE_OFFSET);
+  }
+  get batchLength(): number {
+    return this.buf.readInt32BE(this.pos + BatchLayout.BATCH_LENGTH);
+  }
+  /** Total bytes of this batch including the offset and length fields. */
+  get sizeInBytes(): number {
+    return this.batchLength + BatchLayout.LOG_OVERHEAD;
+  }
+  get partitionLeaderEpoch(): number {
+    return this.buf.readInt32BE(this.pos + BatchLayout.PARTITION_LEADER_EPOCH);
+  }
+  get magic(): number {
+    return this.buf.readInt8(this.pos + BatchLayout.MAGIC);
+  }
+  get crc(): number {
+    return this.buf.readUInt32BE(this.pos + BatchLayout.CRC);
+  }
+  get attributes(): number {
+    return this.buf.readInt16BE(this.pos + BatchLayout.ATTRIBUTES);
+  }
+  get compression(): CompressionType {
+    return (this.attributes & ATTR_COMPRESSION_MASK) as CompressionType;
+  }
+  get timestampType(): TimestampType {
+    return this.attributes & ATTR_TIMESTAMP_TYPE ? TimestampType.LogAppendTime : TimestampType.CreateTime;
+  }
+  get isTransactional(): boolean {
+    return (this.attributes & ATTR_TRANSACTIONAL) !== 0;
+  }
+  get isControl(): boolean {
+    return (this.attributes & ATTR_CONTROL) !== 0;
+  }
+  get hasDeleteHorizon(): boolean {
+    return (this.attributes & ATTR_DELETE_HORIZON) !== 0;
+  }
+  get lastOffsetDelta(): number {
+    return this.buf.readInt32BE(this.pos + BatchLayout.LAST_OFFSET_DELTA);
+  }
+  get lastOffset(): bigint {
+    return this.baseOffset + BigInt(this.lastOffsetDelta);
+  }
+  get baseTimestamp(): bigint {
+    return this.buf.readBigInt64BE(this.pos + BatchLayout.BASE_TIMESTAMP);
+  }
+  get maxTimestamp(): bigint {
+    return this.buf.readBigInt64BE(this.pos + BatchLayout.MAX_TIMESTAMP);
+  }
+  get producerId(): bigint {
+    return this.buf.readBigInt64BE(this.pos + BatchLayout.PRODUCER_ID);
+  }
+  get producerEpoch(): number {
+    return this.buf.readInt16BE(this.pos + BatchLayout.PRODUCER_EPOCH);
+  }
+  get baseSequence(): number {
+    return this.buf.readInt32BE(this.pos + BatchLayout.BASE_SEQUENCE);
+  }
+  get lastSequence(): number {
+    const base = this.baseSequence;
+    return base < 0 ? -1 : addSequence(base, this.lastOffsetDelta);
+  }
+  get recordCount(): number {
+    return this.buf.readInt32BE(this.pos + BatchLayout.RECORDS_COUNT);
+  }
+
+  /** The batch's bytes (a view into the underlying buffer). */
+  bytes(): Buffer {
+    return this.buf.subarray(this.pos, this.pos + this.sizeInBytes);
+  }
+
+  /** CRC-32C over attributes..end, computed from the bytes. */
+  computeCrc(): number {
+    return crc32c(this.buf.subarray(this.pos + BatchLayout.ATTRIBUTES, this.pos + this.sizeInBytes));
+  }
+
+  isCrcValid(): boolean {
+    return this.computeCrc() === this.crc;
+  }
+
+  /**
+   * Checks what can be checked without decoding records: magic, lengths, counts and CRC.
+   * Throws ProtocolError (LEGACY_MESSAGE_FORMAT, INVALID_LENGTH, CORRUPT_CRC, UNKNOWN_CODEC).
+   */
+  validate(): void {
+    const magic = this.magic;
+    if (magic !== 2) {
+      if (magic === 0 || magic === 1) {
+        throw new ProtocolError('LEGACY_MESSAGE_FORMAT', `message format v${magic} (magic ${magic}) is not supported; use record batch v2`);
+      }
+      throw new ProtocolError('UNSUPPORTED_VERSION', `unknown record batch magic ${magic}`);
+    }
+    if (this.batchLength < BatchLayout.HEADER_SIZE - BatchLayout.LOG_OVERHEAD) {
+      throw new ProtocolError('INVALID_LENGTH', `record batch length ${this.batchLength} is below the header size`);
+    }
+    if (this.lastOffsetDelta < 0 || this.recordCount < 0) {
+      throw new ProtocolError('INVALID_VALUE', `record batch has lastOffsetDelta ${this.lastOffsetDelta}, count ${this.recordCount}`);
+    }
+    if (this.compression > CompressionType.Zstd) {
+      throw new ProtocolError('UNKNOWN_CODEC', `unknown compression codec id ${this.compression}`);
+    }
+    if (!this.isCrcValid()) {
+      throw new ProtocolError('CORRUPT_CRC', `record batch CRC mismatch: stored ${this.crc.toString(16)}, computed ${this.computeCrc().toString(16)}`);
+    }
+  }
+
+  setBaseOffset(offset: bigint): void {
+    this.buf.writeBigInt64BE(offset, this.pos + BatchLayout.BASE_OFFSET);
+  }
+
+  setPartitionLeaderEpoch(epoch: number): void {
+    this.buf.writeInt32BE(epoch, this.pos + BatchLayout.PARTITION_LEADER_EPOCH);
+  }
+
+  /**
+   * Switches the batch to LogAppendTime with the given max timestamp (Kafka keeps baseTimestamp and
+   * record deltas and overwrites maxTimestamp) and recomputes the CRC, which covers both fields.
+   */
+  setLogAppendTime(timestampMs: bigint): void {
+    const attrs = this.attributes | ATTR_TIMESTAMP_TYPE;
+    this.buf.writeInt16BE(attrs, this.pos + BatchLayout.ATTRIBUTES);
+    this.buf.writeBigInt64BE(timestampMs, this.pos + BatchLayout.MAX_TIMESTAMP);
+    this.buf.writeUInt32BE(this.computeCrc(), this.pos + BatchLayout.CRC);
+  }
+}
+
+/**
+ * Walks a buffer holding consecutive record batches (a Produce or Fetch `records` field) and yields a
+ * view per batch without decoding records. Only sizes are checked here; call validate() per batch
+ * for magic and CRC. A trailing partial batch is an error unless allowPartialTail is set (a Fetch
+ * response may legally end in one, and consumers skip it).
+ */
+export function* batchViews(buf: Buffer, allowPartialTail = false): Generator<RecordBatchView> {
+  let pos = 0;
+  while (pos < buf.length) {
+    if (buf.length - pos < BatchLayout.MAGIC + 1) {
+      if (allowPartialTail) return;
+      throw new ProtocolError('TRUNCATED', `record batch header truncated at ${pos}`);
+    }
+    const length = buf.readInt32BE(pos + BatchLayout.BATCH_LENGTH);
+    const magic = buf.readInt8(pos + BatchLayout.MAGIC);
+    if (magic !== 2) {
+      if (magic === 0 || magic === 1) {
+        throw new ProtocolError('LEGACY_MESSAGE_FORMAT', `message format v${magic} (magic ${magic}) is not supported; use record batch v2`);
+      }
+      throw new ProtocolError('UNSUPPORTED_VERSION', `unknown record batch magic ${magic}`);
+    }
+    if (length < BatchLayout.HEADER_SIZE - BatchLayout.LOG_OVERHEAD) {
+      throw new ProtocolError('INVALID_LENGTH', `record batch length ${length} at ${pos} is below the header size`);
+    }
+    const size = length + BatchLayout.LOG_OVERHEAD;
+    if (size > buf.length - pos) {
+      if (allowPartialTail) return;
+      throw new ProtocolError('TRUNCATED', `record batch at ${pos} declares ${size} bytes, ${buf.length - pos} remain`);
+    }
+    yield new RecordBatchView(buf, pos);
+    pos += size;
+  }
+}

@@ -1,0 +1,13 @@
+export { crc32c } from './crc32c.js';
+export {
+  BatchLayout,
+  CompressionType,
+  TimestampType,
+  RecordBatchView,
+  batchViews,
+  ATTR_COMPRESSION_MASK,
+  ATTR_TIMESTAMP_TYPE,
+  ATTR_TRANSACTIONAL,
+  ATTR_CONTROL,
+  ATTR_DELETE_HORIZON,
+} from './batch-header.js';
