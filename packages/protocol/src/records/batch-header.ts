@@ -51,6 +51,18 @@ function addSequence(base: number, delta: number): number {
   return v > 0x7fffffff ? v - 0x80000000 : v;
 }
 
+/** Reads an int64 as a number; exact for |v| <= 2^53, which offsets and millisecond timestamps are. */
+export function readInt64Num(buf: Buffer, at: number): number {
+  return buf.readInt32BE(at) * 4294967296 + buf.readUInt32BE(at + 4);
+}
+
+/** Writes a number as int64 (two's complement), exact for safe integers. */
+export function writeInt64Num(buf: Buffer, v: number, at: number): void {
+  const hi = Math.floor(v / 4294967296);
+  buf.writeInt32BE(hi, at);
+  buf.writeUInt32BE(v - hi * 4294967296, at + 4);
+}
+
 /**
  * A header-only view of one record batch inside a buffer: reads every header field at its fixed
  * offset without decoding records, and patches base offset, leader epoch and LogAppendTime in place.
@@ -128,6 +140,24 @@ export class RecordBatchView {
     return this.buf.readInt32BE(this.pos + BatchLayout.RECORDS_COUNT);
   }
 
+  // Number-valued twins of the int64 fields for the storage layer, which keeps offsets and
+  // timestamps as JS numbers (exact up to 2^53) to stay off bigint arithmetic on the hot path.
+  get baseOffsetNum(): number {
+    return readInt64Num(this.buf, this.pos + BatchLayout.BASE_OFFSET);
+  }
+  get lastOffsetNum(): number {
+    return this.baseOffsetNum + this.lastOffsetDelta;
+  }
+  get baseTimestampNum(): number {
+    return readInt64Num(this.buf, this.pos + BatchLayout.BASE_TIMESTAMP);
+  }
+  get maxTimestampNum(): number {
+    return readInt64Num(this.buf, this.pos + BatchLayout.MAX_TIMESTAMP);
+  }
+  get producerIdNum(): number {
+    return readInt64Num(this.buf, this.pos + BatchLayout.PRODUCER_ID);
+  }
+
   /** The batch's bytes (a view into the underlying buffer). */
   bytes(): Buffer {
     return this.buf.subarray(this.pos, this.pos + this.sizeInBytes);
@@ -170,6 +200,10 @@ export class RecordBatchView {
 
   setBaseOffset(offset: bigint): void {
     this.buf.writeBigInt64BE(offset, this.pos + BatchLayout.BASE_OFFSET);
+  }
+
+  setBaseOffsetNum(offset: number): void {
+    writeInt64Num(this.buf, offset, this.pos + BatchLayout.BASE_OFFSET);
   }
 
   setPartitionLeaderEpoch(epoch: number): void {

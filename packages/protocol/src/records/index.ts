@@ -5,6 +5,8 @@ export {
   TimestampType,
   RecordBatchView,
   batchViews,
+  readInt64Num,
+  writeInt64Num,
   ATTR_COMPRESSION_MASK,
   ATTR_TIMESTAMP_TYPE,
   ATTR_TRANSACTIONAL,
