@@ -14,6 +14,7 @@ export default defineConfig({
   },
   test: {
     include: ['packages/*/src/**/*.test.ts', 'apps/*/src/**/*.test.ts', 'tools/*/src/**/*.test.ts'],
+    reporters: ['default', './tools/ci/summary-reporter.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },
