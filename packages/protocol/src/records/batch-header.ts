@@ -177,6 +177,12 @@ export class RecordBatchView {
    * Throws ProtocolError (LEGACY_MESSAGE_FORMAT, INVALID_LENGTH, CORRUPT_CRC, UNKNOWN_CODEC).
    */
   validate(): void {
+    // A view made by hand (not by batchViews) may sit over too few bytes; say so instead of
+    // letting a getter read out of range.
+    const available = this.buf.length - this.pos;
+    if (this.pos < 0 || available < BatchLayout.MAGIC + 1) {
+      throw new ProtocolError('TRUNCATED', `record batch at ${this.pos} has ${available} bytes, too few for a header`);
+    }
     const magic = this.magic;
     if (magic !== 2) {
       if (magic === 0 || magic === 1) {
@@ -184,8 +190,14 @@ export class RecordBatchView {
       }
       throw new ProtocolError('UNSUPPORTED_VERSION', `unknown record batch magic ${magic}`);
     }
+    if (available < BatchLayout.HEADER_SIZE) {
+      throw new ProtocolError('TRUNCATED', `record batch header needs ${BatchLayout.HEADER_SIZE} bytes, ${available} available`);
+    }
     if (this.batchLength < BatchLayout.HEADER_SIZE - BatchLayout.LOG_OVERHEAD) {
       throw new ProtocolError('INVALID_LENGTH', `record batch length ${this.batchLength} is below the header size`);
+    }
+    if (this.sizeInBytes > available) {
+      throw new ProtocolError('TRUNCATED', `record batch declares ${this.sizeInBytes} bytes, ${available} available`);
     }
     if (this.lastOffsetDelta < 0 || this.recordCount < 0) {
       throw new ProtocolError('INVALID_VALUE', `record batch has lastOffsetDelta ${this.lastOffsetDelta}, count ${this.recordCount}`);
