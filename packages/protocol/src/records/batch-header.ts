@@ -51,6 +51,15 @@ function addSequence(base: number, delta: number): number {
   return v > 0x7fffffff ? v - 0x80000000 : v;
 }
 
+/** Refuses anything but magic 2: legacy message sets (magic 0/1) with a clear message, others as unknown. */
+function checkMagic(magic: number): void {
+  if (magic === 2) return;
+  if (magic === 0 || magic === 1) {
+    throw new ProtocolError('LEGACY_MESSAGE_FORMAT', `message format v${magic} (magic ${magic}) is not supported; use record batch v2`);
+  }
+  throw new ProtocolError('UNSUPPORTED_VERSION', `unknown record batch magic ${magic}`);
+}
+
 /** Reads an int64 as a number; exact for |v| <= 2^53, which offsets and millisecond timestamps are. */
 export function readInt64Num(buf: Buffer, at: number): number {
   return buf.readInt32BE(at) * 4294967296 + buf.readUInt32BE(at + 4);
@@ -184,12 +193,7 @@ export class RecordBatchView {
       throw new ProtocolError('TRUNCATED', `record batch at ${this.pos} has ${available} bytes, too few for a header`);
     }
     const magic = this.magic;
-    if (magic !== 2) {
-      if (magic === 0 || magic === 1) {
-        throw new ProtocolError('LEGACY_MESSAGE_FORMAT', `message format v${magic} (magic ${magic}) is not supported; use record batch v2`);
-      }
-      throw new ProtocolError('UNSUPPORTED_VERSION', `unknown record batch magic ${magic}`);
-    }
+    checkMagic(magic);
     if (available < BatchLayout.HEADER_SIZE) {
       throw new ProtocolError('TRUNCATED', `record batch header needs ${BatchLayout.HEADER_SIZE} bytes, ${available} available`);
     }
@@ -249,12 +253,7 @@ export function* batchViews(buf: Buffer, allowPartialTail = false): Generator<Re
     }
     const length = buf.readInt32BE(pos + BatchLayout.BATCH_LENGTH);
     const magic = buf.readInt8(pos + BatchLayout.MAGIC);
-    if (magic !== 2) {
-      if (magic === 0 || magic === 1) {
-        throw new ProtocolError('LEGACY_MESSAGE_FORMAT', `message format v${magic} (magic ${magic}) is not supported; use record batch v2`);
-      }
-      throw new ProtocolError('UNSUPPORTED_VERSION', `unknown record batch magic ${magic}`);
-    }
+    checkMagic(magic);
     if (length < BatchLayout.HEADER_SIZE - BatchLayout.LOG_OVERHEAD) {
       throw new ProtocolError('INVALID_LENGTH', `record batch length ${length} at ${pos} is below the header size`);
     }
