@@ -1,4 +1,4 @@
-export { crc32c } from './crc32c.js';
+export { crc32c, crc32cImplementation } from './crc32c.js';
 export {
   BatchLayout,
   CompressionType,
