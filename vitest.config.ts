@@ -10,6 +10,8 @@ export default defineConfig({
     alias: {
       '@tributary/protocol': src('./packages/protocol/src/index.ts'),
       '@tributary/storage': src('./packages/storage/src/index.ts'),
+      '@tributary/client': src('./packages/client/src/index.ts'),
+      '@tributary/broker': src('./apps/broker/src/index.ts'),
     },
   },
   test: {
