@@ -139,6 +139,28 @@ export class Reader {
     return (u >> 1n) ^ -(u & 1n);
   }
 
+  /**
+   * varlong() as a number, without bigint arithmetic (record timestamp deltas on a consumer's hot
+   * path). Values beyond ±2^53 cannot be represented exactly and raise INVALID_VALUE.
+   */
+  varlongNumber(): number {
+    let result = 0;
+    let scale = 1;
+    for (let i = 0; i < 10; i++) {
+      if (this.offset >= this.end) throw new ProtocolError('TRUNCATED', `varlong runs past the end at ${this.offset}`);
+      const b = this.buf[this.offset++]!;
+      if (i === 9 && b > 0x01) throw new ProtocolError('VARINT_TOO_LONG', 'unsigned varlong exceeds 64 bits');
+      result += (b & 0x7f) * scale;
+      if ((b & 0x80) === 0) {
+        if (result > Number.MAX_SAFE_INTEGER) throw new ProtocolError('INVALID_VALUE', 'varlong beyond 2^53 cannot be read as a number');
+        // Zigzag: even values are non-negative, odd ones negative.
+        return result % 2 === 0 ? result / 2 : -(result + 1) / 2;
+      }
+      scale *= 128;
+    }
+    throw new ProtocolError('VARINT_TOO_LONG', 'unsigned varlong longer than 10 bytes');
+  }
+
   uuid(): Buffer {
     this.need(16);
     const v = this.buf.subarray(this.offset, this.offset + 16);
