@@ -319,28 +319,35 @@ export class Log {
    * `records`: offsets (and LogAppendTime, leader epoch) are patched into it in place and its bytes
    * are written unchanged otherwise.
    */
-  async append(records: Buffer, opts: AppendOptions = {}): Promise<AppendResult> {
+  async append(records: Buffer, opts?: AppendOptions): Promise<AppendResult> {
     this.ensureUsable();
-    const origin = opts.origin ?? 'client';
+    const origin = opts?.origin ?? 'client';
     if (origin === 'replication') return this.appendAsFollower(records);
+    const leaderEpoch = opts?.leaderEpoch;
     // Large appends check CRCs while their write is in flight (see appendLocked); LogAppendTime
     // rewrites the CRC, so the old one must be checked before stamping.
     const overlapCrc = records.length >= OVERLAP_CRC_MIN_BYTES && this.cfg.messageTimestampType === 'CreateTime';
-    const analysis = analyzeAppend(records, this.cfg, origin, this.clock.now(), !overlapCrc);
+    const now = this.clock.now();
+    const analysis = analyzeAppend(records, this.cfg, origin, now, !overlapCrc);
     if (analysis.views.length === 0) return emptyAppendResult(this.logStart);
     if (!overlapCrc) {
-      const fast = this.appendFast(records, analysis, opts.leaderEpoch);
+      // The fast path runs in this same synchronous step, so the time read for the analysis serves it too.
+      const fast = this.appendFast(records, analysis, leaderEpoch, now);
       if (fast !== undefined) return fast;
     }
-    return this.lock.run(() => this.appendLocked(records, analysis, opts.leaderEpoch, overlapCrc));
+    return this.lock.run(() => this.appendLocked(records, analysis, leaderEpoch, overlapCrc));
   }
 
   /** Whether recording these batches would change the leader-epoch cache (an async checkpoint write). */
   private needsEpochUpdate(views: readonly RecordBatchView[], leaderEpoch: number | undefined): boolean {
-    const latest = this.leaderEpochCache.latestEpoch() ?? -1;
-    if (leaderEpoch !== undefined) return leaderEpoch >= 0 && leaderEpoch > latest;
-    for (const v of views) if (v.partitionLeaderEpoch > latest) return true;
-    return false;
+    if (leaderEpoch !== undefined) return leaderEpoch >= 0 && leaderEpoch > (this.leaderEpochCache.latestEpoch() ?? -1);
+    let max = -1;
+    for (const v of views) {
+      const epoch = v.partitionLeaderEpoch;
+      if (epoch > max) max = epoch;
+    }
+    // Cached epochs are >= 0, so batches without one (-1) never change the cache: skip the look-up.
+    return max >= 0 && max > (this.leaderEpochCache.latestEpoch() ?? -1);
   }
 
   /** Checks batches of distinct producers against the current state; a retry returns the original offsets. */
@@ -359,14 +366,13 @@ export class Log {
    * the per-append cost of 16 KiB batches against the queued path. Undefined when not applicable
    * (checked before anything is changed), so the caller takes the queued path.
    */
-  private appendFast(records: Buffer, analysis: AppendAnalysis, leaderEpoch: number | undefined): Promise<AppendResult> | AppendResult | undefined {
+  private appendFast(records: Buffer, analysis: AppendAnalysis, leaderEpoch: number | undefined, now: number): Promise<AppendResult> | AppendResult | undefined {
     const active = this.segs.last()!;
     if (!this.lock.idle || !this.io.writeSync || !active.indexesLoaded) return undefined;
     const views = analysis.views;
     const shape = producerShape(views);
     if (shape === 'repeated' || this.needsEpochUpdate(views, leaderEpoch)) return undefined;
     const cfg = this.cfg;
-    const now = this.clock.now();
     const logAppendTime = cfg.messageTimestampType === 'LogAppendTime';
     const maxTimestamp = logAppendTime ? now : analysis.maxTimestamp;
     const firstOffset = this.nextOffset;
