@@ -1,4 +1,4 @@
-import { ErrorCode } from '@tributary/protocol';
+import { NamedKafkaError } from '../errors/named-kafka-error.js';
 import { isStorageError } from '@tributary/storage';
 import { isMetadataError } from './metadata-error.js';
 
@@ -23,20 +23,8 @@ export type AdminErrorName =
  * TopicManager and ConfigAdmin throw it; handlers put `errorCode` and `message` in the per-topic or
  * per-resource result, so one bad topic never fails the others in the same request.
  */
-export class AdminError extends Error {
+export class AdminError extends NamedKafkaError<AdminErrorName> {
   override readonly name = 'AdminError';
-
-  constructor(
-    readonly code: AdminErrorName,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-
-  get errorCode(): number {
-    return ErrorCode[this.code];
-  }
 }
 
 export function isAdminError(err: unknown, code?: AdminErrorName): err is AdminError {

@@ -1,4 +1,4 @@
-import { ErrorCode } from '@tributary/protocol';
+import { NamedKafkaError } from '../errors/named-kafka-error.js';
 
 /** Kafka error names the metadata store reports; handlers put `errorCode` on the wire unchanged. */
 export type MetadataErrorName =
@@ -10,20 +10,8 @@ export type MetadataErrorName =
   | 'INCONSISTENT_CLUSTER_ID'
   | 'KAFKA_STORAGE_ERROR';
 
-export class MetadataError extends Error {
+export class MetadataError extends NamedKafkaError<MetadataErrorName> {
   override readonly name = 'MetadataError';
-
-  constructor(
-    readonly code: MetadataErrorName,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-
-  get errorCode(): number {
-    return ErrorCode[this.code];
-  }
 }
 
 export function isMetadataError(err: unknown, code?: MetadataErrorName): err is MetadataError {
