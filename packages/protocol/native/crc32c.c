@@ -10,15 +10,20 @@
  * over GF(2); for the two fixed block sizes used it is precomputed as four 256-entry tables, so a
  * join costs four look-ups (Mark Adler's technique).
  *
- * Without SSE4.2 (checked with cpuid at load) a slicing-by-8 table version computes the same value.
+ * On CPUs with VPCLMULQDQ and AVX-512, inputs of FOLD_MIN_BYTES and more are first folded with
+ * carry-less multiplication (crc32c_fold.c), about four times faster again; the three chains then
+ * only finish the last few bytes. Without SSE4.2 (checked with cpuid at load) a slicing-by-8 table
+ * version computes the same value.
  *
  * Exports: calculate(view) -> uint32 CRC of a Buffer/Uint8Array (honouring its offset and length),
- * calculateSoftware(view) -> the same with the table version (for tests), hardware -> boolean.
+ * calculateSse42(view) and calculateSoftware(view) -> the same by the slower paths (for tests),
+ * hardware -> boolean (SSE4.2), accelerator -> "vpclmulqdq", "sse4.2" or "software".
  */
 #include <node_api.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include "crc32c_fold.h"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define CRC32C_X86 1
@@ -86,6 +91,7 @@ static uint32_t crc32c_sw(uint32_t crc, const unsigned char *next, size_t len) {
 static uint32_t shift_long[4][256];
 static uint32_t shift_short[4][256];
 static int have_sse42;
+static int have_fold;
 
 /* mat (32 columns, column k = image of bit k) applied to vec, over GF(2). */
 static uint32_t gf2_times(const uint32_t *mat, uint32_t vec) {
@@ -159,8 +165,9 @@ static inline uint64_t load64(const unsigned char *p) {
     len -= 3 * (block);                                                 \
   }
 
-__attribute__((target("sse4.2"))) static uint32_t crc32c_hw(uint32_t crc, const unsigned char *next, size_t len) {
+__attribute__((target("sse4.2"))) static uint32_t crc32c_hw(uint32_t crc, const unsigned char *next, size_t len, int fold) {
   uint64_t c0 = ~crc;
+  if (fold && len >= FOLD_MIN_BYTES) c0 = crc32c_fold(c0, &next, &len);
   /* Byte steps up to an 8-byte boundary, so the wide loads are aligned. */
   while (len > 0 && ((uintptr_t)next & 7) != 0) {
     c0 = _mm_crc32_u8((uint32_t)c0, *next++);
@@ -186,13 +193,22 @@ static void hw_init(void) {
   shift_tables(shift_long, LONG_BLOCK);
   shift_tables(shift_short, SHORT_BLOCK);
   have_sse42 = 1; /* only once the tables are ready */
+  have_fold = crc32c_fold_init();
 }
 
 #endif /* CRC32C_X86 */
 
 static uint32_t crc32c_auto(const unsigned char *data, size_t len) {
 #ifdef CRC32C_X86
-  if (have_sse42) return crc32c_hw(0, data, len);
+  if (have_sse42) return crc32c_hw(0, data, len, have_fold);
+#endif
+  return crc32c_sw(0, data, len);
+}
+
+/* The three-chain SSE4.2 path without folding (the software one without SSE4.2), for tests. */
+static uint32_t crc32c_sse42_only(const unsigned char *data, size_t len) {
+#ifdef CRC32C_X86
+  if (have_sse42) return crc32c_hw(0, data, len, 0);
 #endif
   return crc32c_sw(0, data, len);
 }
@@ -230,6 +246,15 @@ static napi_value calculate(napi_env env, napi_callback_info info) {
   return out;
 }
 
+static napi_value calculate_sse42(napi_env env, napi_callback_info info) {
+  const unsigned char *data;
+  size_t len;
+  if (!view_bytes(env, info, &data, &len)) return NULL;
+  napi_value out;
+  napi_create_uint32(env, crc32c_sse42_only(data, len), &out);
+  return out;
+}
+
 static napi_value calculate_software(napi_env env, napi_callback_info info) {
   const unsigned char *data;
   size_t len;
@@ -261,14 +286,20 @@ static int tables_ready;
 
 static napi_value init(napi_env env, napi_value exports) {
   TABLES_READY();
-  int hw = 0;
+  int hw = 0, fold = 0;
 #ifdef CRC32C_X86
   hw = have_sse42;
+  fold = have_sse42 && have_fold;
 #endif
-  napi_value fn_calculate, fn_software, hardware;
+  const char *accel = fold ? "vpclmulqdq" : hw ? "sse4.2" : "software";
+  napi_value fn_calculate, fn_sse42, fn_software, hardware, accelerator;
   if (napi_create_function(env, "calculate", NAPI_AUTO_LENGTH, calculate, NULL, &fn_calculate) != napi_ok ||
+      napi_create_function(env, "calculateSse42", NAPI_AUTO_LENGTH, calculate_sse42, NULL, &fn_sse42) != napi_ok ||
       napi_create_function(env, "calculateSoftware", NAPI_AUTO_LENGTH, calculate_software, NULL, &fn_software) != napi_ok ||
       napi_get_boolean(env, hw != 0, &hardware) != napi_ok ||
+      napi_create_string_utf8(env, accel, NAPI_AUTO_LENGTH, &accelerator) != napi_ok ||
+      napi_set_named_property(env, exports, "calculateSse42", fn_sse42) != napi_ok ||
+      napi_set_named_property(env, exports, "accelerator", accelerator) != napi_ok ||
       napi_set_named_property(env, exports, "calculate", fn_calculate) != napi_ok ||
       napi_set_named_property(env, exports, "calculateSoftware", fn_software) != napi_ok ||
       napi_set_named_property(env, exports, "hardware", hardware) != napi_ok) {

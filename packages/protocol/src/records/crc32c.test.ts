@@ -11,6 +11,7 @@ const native = loadNativeCrc32c();
 const implementations: Array<[string, (b: Uint8Array) => number]> = [[`crc32c (${crc32cImplementation})`, crc32c]];
 if (native) {
   implementations.push(['addon calculate', (b) => native.calculate(b)]);
+  implementations.push(['addon calculateSse42', (b) => native.calculateSse42(b)]);
   implementations.push(['addon calculateSoftware', (b) => native.calculateSoftware(b)]);
 }
 
@@ -46,8 +47,9 @@ describe.each(implementations)('%s', (_name, fn) => {
   });
 
   it('agrees with @node-rs/crc32 around the interleaved block sizes and on large random inputs', () => {
-    // 768 and 12288 are three 256- and 4096-byte blocks (the addon's two interleaved loop sizes).
-    const lengths = [767, 768, 769, 12_287, 12_288, 12_289, 12_288 + 768 + 7, 2 * 12_288 + 3 * 768 + 15, 16_384 - 61, 16_384, 65_536 + 3, 1_048_576 + 5];
+    // 768 and 12288 are three 256- and 4096-byte blocks (the addon's two interleaved loop sizes);
+    // 256 is where folding starts, in 256-byte steps, then 16-byte ones, then the crc32 instruction.
+    const lengths = [255, 256, 257, 271, 272, 511, 512, 513, 527, 767, 768, 769, 12_287, 12_288, 12_289, 12_288 + 768 + 7, 2 * 12_288 + 3 * 768 + 15, 16_384 - 61, 16_384, 65_536 + 3, 1_048_576 + 5];
     for (let i = 0; i < 8; i++) lengths.push(1 + Math.floor(Math.random() * 3_000_000));
     for (const length of lengths) {
       const buf = randomBytes(length + 8);
@@ -79,7 +81,11 @@ describe('implementation choice', () => {
     if (!native || process.platform !== 'linux' || process.arch !== 'x64') return;
     const flags = readFileSync('/proc/cpuinfo', 'utf8');
     expect(native.hardware).toBe(/\bsse4_2\b/.test(flags));
-    expect(crc32cImplementation).toBe(native.hardware ? 'tributary-crc32c (sse4.2, 3 streams)' : 'tributary-crc32c (software tables)');
+    const fold = native.hardware && ['vpclmulqdq', 'avx512f', 'avx512vl', 'pclmulqdq'].every((f) => new RegExp(`\\b${f}\\b`).test(flags));
+    expect(native.accelerator).toBe(fold ? 'vpclmulqdq' : native.hardware ? 'sse4.2' : 'software');
+    expect(crc32cImplementation).toBe(
+      fold ? 'tributary-crc32c (vpclmulqdq folding)' : native.hardware ? 'tributary-crc32c (sse4.2, 3 streams)' : 'tributary-crc32c (software tables)',
+    );
   });
 
   it('rejects anything but a Uint8Array with a TypeError (addon)', () => {

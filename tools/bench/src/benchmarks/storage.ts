@@ -5,9 +5,11 @@
 //
 // Flush policy: Kafka's default (no fsync per message) for both the log and the raw writes, so both
 // measure writing into the page cache; reads run with the data in the page cache for both too.
-// Each figure is the fastest of three alternating runs. Reads are shown twice: into one reused
+// Each figure is the fastest of five alternating runs, each started after `sync` so no run pays
+// for writing back the dirty pages of the one before it. Reads are shown twice: into one reused
 // buffer (what plain fs reading does; the log's ReadOptions.into) and into a new buffer per read
 // (the log's default, since a fetch hands its bytes on), each against plain fs doing the same.
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -88,7 +90,15 @@ function rawRead(path: string, readSize: number, fresh: boolean): Phase {
 }
 
 /** Rounds per measurement; the fastest is kept (the machine is shared, a single run is noisy). */
-const ROUNDS = 3;
+const ROUNDS = 5;
+
+/**
+ * Writes back every dirty page before a timed phase: otherwise a phase may run while the kernel is
+ * flushing the previous phase's gigabyte, and which of raw and log pays for it is luck.
+ */
+function settleDisk(): void {
+  execFileSync('sync');
+}
 
 function fastest(phases: Phase[]): Phase {
   return phases.reduce((a, b) => (b.ms < a.ms ? b : a));
@@ -149,11 +159,13 @@ export async function run(args: string[]): Promise<void> {
       let manager: LogManager | undefined;
       let log: Log | undefined;
       for (let round = 0; round < ROUNDS; round++) {
+        settleDisk();
         rawWrites.push(rawWrite(rawPath, batch, count));
         fs.rmSync(rawPath);
         fs.rmSync(dir, { recursive: true, force: true });
         manager = await LogManager.open({ logDirs: [dir], defaultConfig: CONFIG });
         log = await manager.getOrCreateLog('bench', 0);
+        settleDisk();
         appends.push(await logAppend(log, batch, count));
         if (round < ROUNDS - 1) await manager.close();
       }
