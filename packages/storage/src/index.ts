@@ -22,6 +22,15 @@ export { FaultInjectingFileIO, type FaultRule, type FileOp } from './io/fault-in
 export { OffsetIndex, type OffsetPosition } from './index/offset-index.js';
 export { TimeIndex, type TimestampOffset } from './index/time-index.js';
 export {
+  TransactionIndex,
+  ABORTED_TXN_SIZE,
+  ABORTED_TXN_VERSION,
+  encodeAbortedTxn,
+  decodeAbortedTxns,
+  type AbortedTxn,
+  type TxnIndexSearchResult,
+} from './index/transaction-index.js';
+export {
   LogSegment,
   SegmentClosedError,
   CorruptSegmentError,

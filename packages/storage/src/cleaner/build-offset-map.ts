@@ -1,7 +1,10 @@
 import { type RecordBatchView, decodeRecordBatch, parseTxnMarker, type TxnMarker } from '@tributary/protocol';
-import type { AbortedTxn } from './cleaned-transaction-metadata.js';
+import type { AbortedTxn } from '../index/transaction-index.js';
 import type { CleanerStats } from './cleaner-stats.js';
 import type { OffsetMap } from './offset-map.js';
+
+/** An aborted transaction as the map pass finds it in the log (no last stable offset). */
+export type FoundAbortedTxn = Omit<AbortedTxn, 'lastStableOffset'>;
 
 /** A segment as the offset-map pass reads it. */
 export interface MapSourceSegment {
@@ -26,12 +29,13 @@ async function markerOf(view: RecordBatchView): Promise<TxnMarker | null | undef
 }
 
 /**
- * Builds the key → offset map of the dirty section [start, end) (Kafka's buildOffsetMap) and, in the
- * same pass, finds the aborted transactions the cleaner must drop. Kafka reads those from its
- * transaction index; here they come from the log: a producer's transactional batches open a
- * transaction that its next COMMIT/ABORT marker closes. Keys of a transaction enter the map only when
- * its COMMIT is read (aborted records never shadow live ones), so reading continues past `end` until
- * every transaction with data in the section has its marker.
+ * Builds the key → offset map of the dirty section [start, end) (Kafka's buildOffsetMap). Aborted
+ * records must not shadow live ones: Kafka skips them using its transaction index; this pass tells
+ * them apart from the log itself — a producer's transactional batches open a transaction that its
+ * next COMMIT/ABORT marker closes, and keys of a transaction enter the map only when its COMMIT is
+ * read — so reading continues past `end` until every transaction with data in the section has its
+ * marker. Returns the aborted transactions it found (the cleaner's batch filter takes them from the
+ * transaction index instead).
  *
  * `segments` run from the one holding `start` to the end of the log. When the map reaches its size
  * limit, mapping stops (map.latestOffset marks how far it got, as in Kafka) but the transaction scan
@@ -43,10 +47,10 @@ export async function buildOffsetMap(
   end: number,
   map: OffsetMap,
   stats: CleanerStats,
-): Promise<AbortedTxn[]> {
+): Promise<FoundAbortedTxn[]> {
   map.clear();
   const pending = new Map<number, PendingTxn>();
-  const aborted: AbortedTxn[] = [];
+  const aborted: FoundAbortedTxn[] = [];
   let full = false;
 
   const putKey = (key: Buffer, offset: number): boolean => {

@@ -139,7 +139,7 @@ describe('cleanBatch', () => {
   });
 
   it('discards aborted transactional data and keeps the ABORT marker while its data was seen', async () => {
-    const aborted: AbortedTxn[] = [{ producerId: 5, firstOffset: 10, lastOffset: 12 }];
+    const aborted: AbortedTxn[] = [{ producerId: 5, firstOffset: 10, lastOffset: 12, lastStableOffset: 13 }];
     const c = ctx({ mapped: [['a', 10]], aborted });
     const data = await batch([rec('a', '1', 10)], { producerId: 5n, producerEpoch: 0, baseSequence: 0, isTransactional: true });
     expect(await cleanBatch(data, c)).toBeUndefined();

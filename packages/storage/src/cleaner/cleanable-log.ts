@@ -1,4 +1,5 @@
 import type { LogConfig } from '../config/log-config.js';
+import type { AbortedTxn } from '../index/transaction-index.js';
 import type { LastRecord } from '../producer-state/producer-state-manager.js';
 import type { LogSegment } from '../segment/log-segment.js';
 
@@ -26,6 +27,12 @@ export interface CleanableLog {
     lastRecordsOfActiveProducers(): ReadonlyMap<number, LastRecord>;
     firstUnstableOffset(): number | undefined;
   };
+  /**
+   * Aborted transactions overlapping [startOffset, upperBoundOffset), from the transaction index
+   * (Kafka's collectAbortedTransactions): the cleaner drops their data and carries the entries of
+   * the ABORT markers it keeps into the cleaned segment.
+   */
+  collectAbortedTransactions(startOffset: number, upperBoundOffset: number): readonly AbortedTxn[];
   /** Live segments in base-offset order; the last is the active segment. */
   segments(): readonly LogSegment[];
   /** A new empty segment whose files carry the `.cleaned` suffix. */

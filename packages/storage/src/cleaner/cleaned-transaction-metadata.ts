@@ -1,12 +1,7 @@
 import type { TxnMarker } from '@tributary/protocol';
+import type { AbortedTxn } from '../index/transaction-index.js';
 
-/** A transaction that ended with an ABORT marker (Kafka's AbortedTxn). */
-export interface AbortedTxn {
-  producerId: number;
-  firstOffset: number;
-  /** Offset of the ABORT marker. */
-  lastOffset: number;
-}
+export type { AbortedTxn } from '../index/transaction-index.js';
 
 interface OngoingAborted {
   txn: AbortedTxn;
@@ -16,24 +11,48 @@ interface OngoingAborted {
 
 /**
  * Transaction state while the cleaner walks a log from its start (Kafka's CleanedTransactionMetadata).
- * Data batches of aborted transactions are discarded. A marker is kept while batches of its
- * transaction are still in the log; once none are, it becomes removable, after the delete horizon.
+ * The aborted transactions come from the log's transaction index, added segment by segment as the
+ * cleaner reaches them. Data batches of aborted transactions are discarded. A marker is kept while
+ * batches of its transaction are still in the log; once none are, it becomes removable, after the
+ * delete horizon. The index entry of an ABORT marker that is kept goes to the cleaned segment's
+ * index (takeRetainedAbortedTxns), so read_committed consumers still skip what is left of its data.
  */
 export class CleanedTransactionMetadata {
-  private readonly aborted: AbortedTxn[];
-  private next = 0;
+  /** Not yet reached, by first offset. */
+  private pending: AbortedTxn[] = [];
   private readonly ongoingCommitted = new Set<number>();
   private readonly ongoingAborted = new Map<number, OngoingAborted>();
+  private retained: AbortedTxn[] = [];
 
-  constructor(abortedTxns: readonly AbortedTxn[]) {
-    this.aborted = [...abortedTxns].sort((a, b) => a.firstOffset - b.firstOffset);
+  constructor(abortedTxns: readonly AbortedTxn[] = []) {
+    this.addAbortedTransactions(abortedTxns);
+  }
+
+  /**
+   * Adds aborted transactions found in the index for the range about to be read. The same
+   * transaction may be added again for a later segment (its data and marker span both); the copy is
+   * ignored while the transaction is open, and no copy outlives its marker since every copy's first
+   * offset is below the marker.
+   */
+  addAbortedTransactions(abortedTxns: readonly AbortedTxn[]): void {
+    if (abortedTxns.length === 0) return;
+    this.pending = [...this.pending, ...abortedTxns].sort((a, b) => a.firstOffset - b.firstOffset);
+  }
+
+  /** Entries of the ABORT markers kept since the last call, in marker order (for the cleaned segment's index). */
+  takeRetainedAbortedTxns(): AbortedTxn[] {
+    const out = this.retained;
+    this.retained = [];
+    return out;
   }
 
   private consumeAbortedUpTo(offset: number): void {
-    while (this.next < this.aborted.length && this.aborted[this.next]!.firstOffset <= offset) {
-      const txn = this.aborted[this.next++]!;
+    let n = 0;
+    while (n < this.pending.length && this.pending[n]!.firstOffset <= offset) {
+      const txn = this.pending[n++]!;
       if (!this.ongoingAborted.has(txn.producerId)) this.ongoingAborted.set(txn.producerId, { txn, lastObservedBatchOffset: undefined });
     }
+    if (n > 0) this.pending = this.pending.slice(n);
   }
 
   /**
@@ -63,12 +82,15 @@ export class CleanedTransactionMetadata {
     if (!marker.commit) {
       const aborted = this.ongoingAborted.get(producerId);
       this.ongoingAborted.delete(producerId);
-      // Transactional batches of this producer read since its last marker that were not known to be
-      // aborted belong to this transaction too: they are the empty batches an earlier round kept for
-      // the producer's sequence state (Kafka knows them from its transaction index). The marker must
-      // outlive them, or a rebuild of producer state would see a transaction that never ends.
+      // Transactional batches of this producer read since its last marker that the index does not
+      // list as aborted belong to this transaction too (the index lacks an entry when producer state
+      // lost the transaction before its marker, e.g. rebuilt from a log start past its data). The
+      // marker must outlive them, or a rebuild of producer state would see a transaction that never ends.
       const sawOtherBatches = this.ongoingCommitted.delete(producerId);
-      return !((aborted !== undefined && aborted.lastObservedBatchOffset !== undefined) || sawOtherBatches);
+      const retain = (aborted !== undefined && aborted.lastObservedBatchOffset !== undefined) || sawOtherBatches;
+      // Kafka copies the entry of a kept ABORT marker into the cleaned segment's index.
+      if (retain && aborted !== undefined && aborted.txn.lastOffset === lastOffset) this.retained.push(aborted.txn);
+      return !retain;
     }
     return !this.ongoingCommitted.delete(producerId);
   }

@@ -157,6 +157,51 @@ describe('LogCleaner and producer state', () => {
     await reopened.close();
   });
 
+  it('carries the transaction index entry of a kept ABORT marker into the cleaned segment, and drops it once the transaction’s data is gone', async () => {
+    const clock = new ManualClock(1_000_000);
+    let log = await open(clock);
+    const cleaner = new LogCleaner();
+    await log.append(batch(clock, 'a', 'v0')); // 0
+    await log.append(batch(clock, 'a', 'aborted', { pid: 1, seq: 0, txn: true })); // 1
+    await log.append(batch(clock, 'b', 'committed', { pid: 2, seq: 0, txn: true })); // 2
+    await log.append(marker(clock, 1, false), { origin: 'coordinator' }); // 3: producer 2 still open, LSO 2
+    await log.append(marker(clock, 2, true), { origin: 'coordinator' }); // 4
+    await log.roll();
+    const entry = { producerId: 1, firstOffset: 1, lastOffset: 3, lastStableOffset: 2 };
+    expect(log.collectAbortedTransactions(0, 5)).toEqual([entry]);
+
+    expect(await cleaner.cleanOnce([log], clock.now())).toHaveLength(1);
+    await log.settle();
+    // Producer 1's aborted batch stays (empty: it is its last batch), so its ABORT and the entry stay,
+    // now in the cleaned segment's index under the live name.
+    const cleaned = log.segments()[0]!;
+    expect(cleaned.txnIndex.allAbortedTxns()).toEqual([entry]);
+    expect((await readdir(dir)).filter((n) => n.includes('.txnindex'))).toEqual(['00000000000000000000.txnindex']);
+    expect(log.collectAbortedTransactions(0, 5)).toEqual([entry]);
+    // The carried entry matches what a rebuild from the cleaned batches gives.
+    await log.close();
+    log = await open(clock);
+    expect(log.loadReport!.recovered.length).toBeGreaterThan(0);
+    expect(log.collectAbortedTransactions(0, 5)).toEqual([entry]);
+
+    // Producer 1 moves on: its aborted batch goes in the next round, which still read it, so the ABORT
+    // and its entry are kept once more.
+    await log.append(batch(clock, 'c', 'p1', { pid: 1, seq: 1 }));
+    await round(log, cleaner, clock, 10);
+    let bs = await batches(log);
+    expect(bs.some((b) => b.producerId === 1n && b.isTransactional && !b.isControl)).toBe(false);
+    expect(markers(bs)).toContain('3:1');
+    expect(log.collectAbortedTransactions(0, log.logEndOffset)).toEqual([entry]);
+
+    // Then nothing of the transaction is left: the ABORT waits for its delete horizon without an entry.
+    await round(log, cleaner, clock, 10);
+    bs = await batches(log);
+    expect(bs.find((b) => b.isControl && b.producerId === 1n)!.hasDeleteHorizon).toBe(true);
+    expect(log.collectAbortedTransactions(0, log.logEndOffset)).toEqual([]);
+    expect((await readdir(dir)).filter((n) => n.includes('.txnindex'))).toEqual([]);
+    await log.close();
+  });
+
   it('never cleans past the last stable offset (an open transaction)', async () => {
     const clock = new ManualClock(1_000_000);
     const log = await open(clock);

@@ -143,11 +143,11 @@ export class LogCleaner {
     if (upperBound <= firstDirtyOffset) return undefined;
     const stats = new CleanerStats();
 
-    // 1. Map the dirty section (and find aborted transactions).
+    // 1. Map the dirty section.
     const map = new OffsetMap(this.maxEntries);
     const all = log.segments();
     const fromDirty = segmentsInRange(all, firstDirtyOffset, Number.MAX_SAFE_INTEGER);
-    const aborted = await buildOffsetMap(fromDirty.map(mapSource), firstDirtyOffset, upperBound, map, stats);
+    await buildOffsetMap(fromDirty.map(mapSource), firstDirtyOffset, upperBound, map, stats);
     const endOffset = Math.max(map.latestOffset + 1, firstDirtyOffset);
 
     // 2. Rewrite every segment below the mapped end, group by group.
@@ -158,7 +158,8 @@ export class LogCleaner {
       map,
       nowMs,
       deleteRetentionMs: log.config.deleteRetentionMs,
-      txn: new CleanedTransactionMetadata(aborted),
+      // Filled from the transaction index segment by segment (cleanSegments), as Kafka does.
+      txn: new CleanedTransactionMetadata(),
       lastRecords: log.producerState?.lastRecordsOfActiveProducers() ?? new Map(),
       upperBoundOffset: upperBound,
       stats,
@@ -173,9 +174,15 @@ export class LogCleaner {
     return { topic: log.topicPartition.topic, partition: log.topicPartition.partition, firstDirtyOffset, endOffset, stats };
   }
 
-  /** Cleans a group of segments into one `.cleaned` segment and swaps it in. */
+  /**
+   * Cleans a group of segments into one `.cleaned` segment and swaps it in. Each segment's aborted
+   * transactions are looked up over its whole range before it is read (Kafka: the cleaned segment's
+   * transaction index is rebuilt from them), and the entries of the ABORT markers kept go into the
+   * cleaned segment's index.
+   */
   private async cleanSegments(log: CleanableLog, group: readonly LogSegment[], ctx: CleanBatchContext): Promise<void> {
     const cleaned = await log.createCleanedSegment(group[0]!.baseOffset);
+    ctx.txn.takeRetainedAbortedTxns();
     let pending: Buffer[] = [];
     let pendingBytes = 0;
     const flush = async (): Promise<void> => {
@@ -186,7 +193,11 @@ export class LogCleaner {
       await cleaned.append(bytes, log.config.indexIntervalBytes);
     };
     try {
-      for (const segment of group) {
+      for (let i = 0; i < group.length; i++) {
+        const segment = group[i]!;
+        const next = group[i + 1];
+        const upper = next !== undefined ? next.baseOffset : await segment.readNextOffset();
+        ctx.txn.addAbortedTransactions(log.collectAbortedTransactions(segment.baseOffset, upper));
         for await (const batch of segment.batches()) {
           const out = await cleanBatch(batch, ctx);
           if (out === undefined) continue;
@@ -197,6 +208,7 @@ export class LogCleaner {
         }
       }
       await flush();
+      for (const txn of ctx.txn.takeRetainedAbortedTxns()) await cleaned.appendAbortedTxn(txn);
     } catch (err) {
       await cleaned.deleteFiles().catch(() => undefined);
       throw err;

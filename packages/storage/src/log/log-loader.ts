@@ -22,11 +22,16 @@ export interface RecoveredSegment {
   baseOffset: number;
   truncatedBytes: number;
   reason?: string;
+  /** A control batch (transaction marker) survived in it: its transaction index must be rebuilt from the batches. */
+  hasControlBatches: boolean;
 }
 
 export interface LoadResult {
   segments: LogSegment[];
-  /** Segments that went through recovery (CRC check + index rebuild), in order. */
+  /**
+   * Segments that went through recovery (CRC check + index rebuild), in order. The log rebuilds
+   * their transaction indexes while it replays producer state.
+   */
   recovered: RecoveredSegment[];
   /** Segments deleted because an earlier one was truncated during recovery. */
   deletedAfterCorruption: number[];
@@ -40,7 +45,8 @@ export interface LoadResult {
  * Kafka's LogLoader: brings a partition directory into a consistent state and opens its segments.
  * 1. deletes leftovers (`.deleted` files, the cleaner's `.cleaned` output) and completes interrupted
  *    swaps (`.swap` files replace the segments their offsets cover);
- * 2. opens every segment (indexes load lazily; a segment missing an index file is recovered);
+ * 2. opens every segment (indexes load lazily; a segment missing an index file, or whose transaction
+ *    index is corrupt, is recovered);
  * 3. after an unclean shutdown, recovers every segment from the one holding the recovery point on:
  *    each batch's header and CRC are checked, indexes are rebuilt, the first bad batch and everything
  *    after it are cut off, and later segments are deleted.
@@ -51,6 +57,7 @@ export async function loadSegments(opts: LoadOptions): Promise<LoadResult> {
   const names = await io.readdir(dir);
   const live = new Map<number, Set<string>>();
   const swaps: number[] = [];
+  const swapTxnIndexes = new Set<number>();
   for (const name of names) {
     const parsed = parseSegmentFileName(name);
     if (!parsed) continue;
@@ -58,6 +65,7 @@ export async function loadSegments(opts: LoadOptions): Promise<LoadResult> {
       await io.unlink(join(dir, name));
     } else if (parsed.state === SWAP_SUFFIX) {
       if (parsed.kind === 'log') swaps.push(parsed.baseOffset);
+      if (parsed.kind === 'txnindex') swapTxnIndexes.add(parsed.baseOffset);
     } else {
       const kinds = live.get(parsed.baseOffset) ?? new Set<string>();
       kinds.add(parsed.kind);
@@ -65,13 +73,14 @@ export async function loadSegments(opts: LoadOptions): Promise<LoadResult> {
     }
   }
 
-  const segOpts = (baseOffset: number, suffix = '') => ({
+  const segOpts = (baseOffset: number, suffix: string, txnIndexExists: boolean) => ({
     io,
     dir,
     baseOffset,
     maxIndexSize: opts.config.segmentIndexBytes,
     suffix,
     now: opts.now,
+    txnIndexExists,
   });
 
   // Open live segments (each needs its .log; index files alone are stray and removed).
@@ -83,16 +92,16 @@ export async function loadSegments(opts: LoadOptions): Promise<LoadResult> {
       for (const k of kinds) await io.unlink(join(dir, `${offsetFileName(base)}.${k}`));
       continue;
     }
-    const seg = await LogSegment.open(segOpts(base));
+    const seg = await LogSegment.open(segOpts(base, '', kinds.has('txnindex')));
     seg.indexIntervalForRebuild = opts.config.indexIntervalBytes;
     segments.push(seg);
-    if (!kinds.has('index') || !kinds.has('timeindex')) needsRecovery.add(seg);
+    if (!kinds.has('index') || !kinds.has('timeindex') || seg.txnIndexNeedsRebuild) needsRecovery.add(seg);
   }
 
   // Complete swaps: the swap segment replaces every live segment its offsets overlap.
   const completedSwaps: number[] = [];
   for (const base of swaps.sort((a, b) => a - b)) {
-    const swap = await LogSegment.open(segOpts(base, SWAP_SUFFIX));
+    const swap = await LogSegment.open(segOpts(base, SWAP_SUFFIX, swapTxnIndexes.has(base)));
     swap.indexIntervalForRebuild = opts.config.indexIntervalBytes;
     // A swap was flushed before its rename, but it is rare and recovery is the cheapest full check.
     await swap.recover(opts.config.indexIntervalBytes);
@@ -104,6 +113,7 @@ export async function loadSegments(opts: LoadOptions): Promise<LoadResult> {
       needsRecovery.delete(old);
     }
     await swap.changeFileSuffix('');
+    if (swap.txnIndexNeedsRebuild) needsRecovery.add(swap);
     segments.push(swap);
     segments.sort((a, b) => a.baseOffset - b.baseOffset);
     completedSwaps.push(base);
@@ -133,8 +143,12 @@ export async function loadSegments(opts: LoadOptions): Promise<LoadResult> {
   for (let i = 0; i < segments.length; i++) {
     const seg = segments[i]!;
     if (i < firstUnflushed && !needsRecovery.has(seg)) continue;
-    const result = await seg.recover(opts.config.indexIntervalBytes, (v) => onBatch(v.partitionLeaderEpoch, v.baseOffsetNum));
-    recovered.push({ baseOffset: seg.baseOffset, ...result });
+    let hasControlBatches = false;
+    const result = await seg.recover(opts.config.indexIntervalBytes, (v) => {
+      onBatch(v.partitionLeaderEpoch, v.baseOffsetNum);
+      if (v.isControl) hasControlBatches = true;
+    });
+    recovered.push({ baseOffset: seg.baseOffset, ...result, hasControlBatches });
     if (result.truncatedBytes > 0 && i >= firstUnflushed) {
       // Kafka: once a segment past the recovery point had to be cut, nothing after it can be trusted.
       for (const later of segments.splice(i + 1)) {

@@ -1,4 +1,4 @@
-import { batchViews, RecordBatchView } from '@tributary/protocol';
+import { batchViews, encodeRecordBatchSync, endTxnMarkerBatch, RecordBatchView } from '@tributary/protocol';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../clock.js';
@@ -17,6 +17,8 @@ interface ModelBatch {
   last: number;
   bytes: Buffer;
   timestamps: number[];
+  /** A transactional batch of producer `pid`, or (with `marker`) its COMMIT/ABORT. */
+  txn?: { pid: number; marker?: 'commit' | 'abort' };
 }
 
 class Model {
@@ -36,6 +38,19 @@ class Model {
     this.end = cut;
     this.logStart = Math.min(this.logStart, this.end);
   }
+  /**
+   * Aborted transactions, from the batches: every ABORT whose producer still has data before it
+   * (each transaction has its own producer id, so that data is the transaction's).
+   */
+  abortedTxns(): Array<{ producerId: number; firstOffset: number; lastOffset: number }> {
+    const out: Array<{ producerId: number; firstOffset: number; lastOffset: number }> = [];
+    for (const b of this.batches) {
+      if (b.txn?.marker !== 'abort') continue;
+      const first = this.batches.find((x) => x.txn?.pid === b.txn!.pid && x.txn.marker === undefined);
+      if (first && first.base < b.base) out.push({ producerId: b.txn.pid, firstOffset: first.base, lastOffset: b.base });
+    }
+    return out;
+  }
   firstAtOrAfter(ts: number): number | undefined {
     for (const b of this.batches) {
       for (let i = 0; i < b.timestamps.length; i++) {
@@ -49,6 +64,7 @@ class Model {
 
 type Op =
   | { kind: 'append'; batches: Array<{ timestamps: number[]; valueSize: number }> }
+  | { kind: 'txn'; producers: Array<{ batches: number; abort: boolean }>; ts: number }
   | { kind: 'read'; at: number; maxBytes: number }
   | { kind: 'roll' }
   | { kind: 'truncate'; at: number }
@@ -68,6 +84,14 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
         minLength: 1,
         maxLength: 3,
       }),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('txn' as const),
+      producers: fc.array(fc.record({ batches: fc.integer({ min: 1, max: 2 }), abort: fc.boolean() }), { minLength: 1, maxLength: 2 }),
+      ts: fc.integer({ min: 0, max: 1000 }),
     }),
   },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('read' as const), at: unit, maxBytes: fc.integer({ min: 0, max: 2000 }) }) },
@@ -102,10 +126,19 @@ async function checkAll(log: Log, model: Model): Promise<void> {
     offset = r.nextOffset;
   }
   expect(got).toEqual(model.live().map((b) => b.bytes));
+  // Aborted transactions for a spread of fetch ranges, against the definition.
+  const aborted = model.abortedTxns();
+  const end = model.end;
+  for (const start of [model.logStart, Math.floor((model.logStart + end) / 2), end]) {
+    for (const upper of [start, start + 1, Math.floor((start + end) / 2) + 1, end, end + 1]) {
+      const got = log.collectAbortedTransactions(start, upper).map(({ producerId, firstOffset, lastOffset }) => ({ producerId, firstOffset, lastOffset }));
+      expect(got, `aborted in [${start}, ${upper})`).toEqual(aborted.filter((t) => t.lastOffset >= start && t.firstOffset < upper));
+    }
+  }
 }
 
 describe('Log against an in-memory model', () => {
-  it('random appends, reads, rolls, truncations, retention, deleteRecords and reopen agree with the model', async () => {
+  it('random appends, transactions, reads, rolls, truncations, retention, deleteRecords and reopen agree with the model', async () => {
     await fc.assert(
       fc.asyncProperty(configArb, fc.array(opArb, { minLength: 5, maxLength: 40 }), async (c, ops) => {
         const dir = `${dirs.make()}/p-0`;
@@ -119,6 +152,7 @@ describe('Log against an in-memory model', () => {
         });
         let log = await Log.open({ dir, config, clock });
         let recoveryPoint = 0;
+        let nextProducerId = 1;
         const model = new Model();
         try {
           for (const op of ops) {
@@ -147,6 +181,44 @@ describe('Log against an in-memory model', () => {
                 });
                 model.end = next;
                 expect(r.lastOffset).toBe(next - 1);
+                break;
+              }
+              case 'txn': {
+                // One transaction per producer (fresh ids), data interleaved, then the markers, as a
+                // follower receives them: offsets assigned here.
+                const pids = op.producers.map(() => nextProducerId++);
+                const bufs: Buffer[] = [];
+                const added: ModelBatch[] = [];
+                let next = model.end;
+                const add = (bytes: Buffer, txn: NonNullable<ModelBatch['txn']>) => {
+                  added.push({ base: next, last: next, bytes, timestamps: [op.ts], txn });
+                  bufs.push(bytes);
+                  next++;
+                };
+                for (let round = 0; round < 2; round++) {
+                  op.producers.forEach((p, i) => {
+                    if (round >= p.batches) return;
+                    const pid = pids[i]!;
+                    add(
+                      encodeTestBatch([{ value: Buffer.alloc(8, pid), timestamp: op.ts }], { baseOffset: next, producerId: pid, producerEpoch: 0, baseSequence: round, transactional: true }),
+                      { pid },
+                    );
+                  });
+                }
+                op.producers.forEach((p, i) => {
+                  const pid = pids[i]!;
+                  const input = endTxnMarkerBatch({ commit: !p.abort, producerId: BigInt(pid), producerEpoch: 0, coordinatorEpoch: 0, timestamp: BigInt(op.ts), baseOffset: BigInt(next) });
+                  add(encodeRecordBatchSync(input), { pid, marker: p.abort ? 'abort' : 'commit' });
+                });
+                const records = Buffer.concat(bufs);
+                // One append, so data and markers share a segment; too large for one is refused.
+                if (records.length > c.segmentBytes) {
+                  await expect(log.appendAsFollower(records)).rejects.toSatisfy((e: unknown) => isStorageError(e, 'RECORD_LIST_TOO_LARGE'));
+                  break;
+                }
+                await log.appendAsFollower(records);
+                model.batches.push(...added);
+                model.end = next;
                 break;
               }
               case 'read': {

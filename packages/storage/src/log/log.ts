@@ -4,8 +4,9 @@ import { systemClock, type Clock } from '../clock.js';
 import { isDeleteEnabled, type LogConfig } from '../config/log-config.js';
 import { LeaderEpochCache } from '../epoch/leader-epoch-cache.js';
 import { isFsError, storageFailure, StorageError } from '../errors.js';
+import type { AbortedTxn } from '../index/transaction-index.js';
 import { nodeFileIO, type FileIO } from '../io/file-io.js';
-import { ProducerStateManager, type CheckResult } from '../producer-state/producer-state-manager.js';
+import { ProducerStateManager, type CheckResult, type CompletedTxn } from '../producer-state/producer-state-manager.js';
 import { Scheduler } from '../scheduler.js';
 import { LogSegment, SegmentClosedError, type TimestampAndOffset } from '../segment/log-segment.js';
 import { CLEANED_SUFFIX, DELETED_SUFFIX, parsePartitionDirName, SWAP_SUFFIX, type TopicPartition } from '../util/file-names.js';
@@ -27,7 +28,7 @@ import {
 } from './log-types.js';
 import { offsetForTimestamp, offsetOfMaxTimestamp } from './offset-by-timestamp.js';
 import { replayProducerState } from './producer-state-replay.js';
-import { loadSegments, type LoadResult } from './log-loader.js';
+import { loadSegments, type LoadResult, type RecoveredSegment } from './log-loader.js';
 import { LogSegments } from './log-segments.js';
 import {
   deletableSegments,
@@ -173,7 +174,7 @@ export class Log {
     await this.leaderEpochCache.truncateFromEnd(this.nextOffset);
     await this.leaderEpochCache.truncateFromStart(this.logStart);
 
-    await this.rebuildProducerState(!(opts.hadCleanShutdown ?? false));
+    await this.rebuildProducerState(!(opts.hadCleanShutdown ?? false), report.recovered);
   }
 
   // ------------------------------------------------------------------ state
@@ -403,9 +404,17 @@ export class Log {
       );
     }
     this.nextOffset = next;
-    if (shape === 'distinct') for (const v of views) if (v.producerIdNum >= 0) this.producerState.update(v, now);
+    let txnWrites: Promise<void>[] | undefined;
+    if (shape === 'distinct') {
+      for (const v of views) {
+        if (v.producerIdNum < 0) continue;
+        const completed = this.producerState.update(v, now);
+        if (completed?.isAborted) (txnWrites ??= []).push(active.appendAbortedTxn(this.abortedTxnEntry(completed)));
+      }
+    }
     this.producerState.updateMapEndOffset(next);
     const result = appendedResult(analysis, firstOffset, next, logAppendTime ? now : -1, maxTimestamp, records.length, this.logStart);
+    if (txnWrites) return this.awaitTxnIndexWrites(txnWrites).then(() => this.maybeFlushByCount()).then(() => result);
     if (this.nextOffset - this.recoveryPt >= cfg.flushMessages) return this.flush().then(() => result);
     return result;
   }
@@ -432,6 +441,9 @@ export class Log {
     const firstOffset = this.nextOffset;
     const next = assignOffsets(views, firstOffset, leaderEpoch, logAppendTime ? now : undefined);
 
+    // Aborted transactions of a 'repeated' append: recorded in producer state before the write, so
+    // their last stable offsets are taken then and the entries added once the marker is in a segment.
+    let abortedBeforeWrite: AbortedTxn[] | undefined;
     if (shape === 'repeated') {
       let recorded = false;
       for (const v of views) {
@@ -447,22 +459,33 @@ export class Log {
           if (recorded) await this.rebuildProducerStateLocked();
           return duplicateAppendResult(r, analysis, this.logStart);
         }
-        psm.update(v, now);
+        const completed = psm.update(v, now);
+        if (completed?.isAborted) (abortedBeforeWrite ??= []).push(this.abortedTxnEntry(completed));
         recorded = true;
       }
     }
 
     const maxTimestamp = logAppendTime ? now : analysis.maxTimestamp;
+    let segment: LogSegment;
     try {
-      const segment = await this.maybeRoll(records.length, maxTimestamp, next - 1, firstOffset, now);
+      segment = await this.maybeRoll(records.length, maxTimestamp, next - 1, firstOffset, now);
       await segment.append(records, cfg.indexIntervalBytes, verifyWhileWriting ? () => checkCrcs(views) : undefined);
     } catch (err) {
       throw this.failure('append', err);
     }
     this.nextOffset = next;
 
-    if (shape === 'distinct') for (const v of views) if (v.producerIdNum >= 0) psm.update(v, now);
+    let txnWrites: Promise<void>[] | undefined;
+    if (abortedBeforeWrite) txnWrites = abortedBeforeWrite.map((txn) => segment.appendAbortedTxn(txn));
+    if (shape === 'distinct') {
+      for (const v of views) {
+        if (v.producerIdNum < 0) continue;
+        const completed = psm.update(v, now);
+        if (completed?.isAborted) (txnWrites ??= []).push(segment.appendAbortedTxn(this.abortedTxnEntry(completed)));
+      }
+    }
     psm.updateMapEndOffset(next);
+    if (txnWrites) await this.awaitTxnIndexWrites(txnWrites);
     await this.recordEpochs(views, leaderEpoch, firstOffset);
     await this.maybeFlushByCount();
     return appendedResult(analysis, firstOffset, next, logAppendTime ? now : -1, maxTimestamp, records.length, this.logStart);
@@ -489,19 +512,45 @@ export class Log {
         );
       }
       const now = this.clock.now();
+      let segment: LogSegment;
       try {
-        const segment = await this.maybeRoll(records.length, analysis.maxTimestamp, analysis.lastOffset, analysis.firstOffset, now);
+        segment = await this.maybeRoll(records.length, analysis.maxTimestamp, analysis.lastOffset, analysis.firstOffset, now);
         await segment.append(records, this.cfg.indexIntervalBytes);
       } catch (err) {
         throw this.failure('append', err);
       }
       this.nextOffset = analysis.lastOffset + 1;
-      for (const v of analysis.views) if (v.producerIdNum >= 0) this.producerState.update(v, now);
+      let txnWrites: Promise<void>[] | undefined;
+      for (const v of analysis.views) {
+        if (v.producerIdNum < 0) continue;
+        const completed = this.producerState.update(v, now);
+        if (completed?.isAborted) (txnWrites ??= []).push(segment.appendAbortedTxn(this.abortedTxnEntry(completed)));
+      }
       this.producerState.updateMapEndOffset(this.nextOffset);
+      if (txnWrites) await this.awaitTxnIndexWrites(txnWrites);
       await this.recordEpochs(analysis.views, undefined, analysis.firstOffset);
       await this.maybeFlushByCount();
       return appendedResult(analysis, analysis.firstOffset, this.nextOffset, -1, analysis.maxTimestamp, records.length, this.logStart);
     });
+  }
+
+  /**
+   * The transaction-index entry of a transaction an ABORT marker just completed, with Kafka's last
+   * stable offset (ProducerStateManager.lastStableOffset). Call right after the update() that
+   * completed it; the caller adds the entry to the segment holding the marker in the same synchronous
+   * step that moves the log end past the marker, so no read_committed fetch sees the last stable
+   * offset pass the aborted data before the entry is there.
+   */
+  private abortedTxnEntry(txn: CompletedTxn): AbortedTxn {
+    return { producerId: txn.producerId, firstOffset: txn.firstOffset, lastOffset: txn.lastOffset, lastStableOffset: this.producerState.lastStableOffset(txn) };
+  }
+
+  private async awaitTxnIndexWrites(writes: readonly Promise<void>[]): Promise<void> {
+    try {
+      await Promise.all(writes);
+    } catch (err) {
+      throw this.failure('writing the transaction index', err);
+    }
   }
 
   /** Kafka's maybeAssignEpochStartOffset for each appended batch carrying a newer epoch. */
@@ -629,6 +678,28 @@ export class Log {
       }
     }
     return result;
+  }
+
+  /**
+   * The aborted transactions a read_committed fetch of [startOffset, upperBoundOffset) must report
+   * (Kafka's collectAbortedTransactions): every one whose ABORT marker is at or after startOffset and
+   * whose first offset is below upperBoundOffset, in marker order. Searches the transaction indexes
+   * from the segment holding startOffset on, stopping at the first entry whose last stable offset
+   * reaches upperBoundOffset (nothing later can overlap the range). Synchronous: the entries are in
+   * memory. Empty when startOffset is below the first segment.
+   */
+  collectAbortedTransactions(startOffset: number, upperBoundOffset: number): AbortedTxn[] {
+    this.ensureUsable();
+    const segments = this.segs.all();
+    const out: AbortedTxn[] = [];
+    const first = LogSegments.floorIndex(segments, startOffset);
+    if (first < 0) return out;
+    for (let i = first; i < segments.length; i++) {
+      const r = segments[i]!.collectAbortedTxns(startOffset, upperBoundOffset);
+      for (const txn of r.abortedTransactions) out.push(txn);
+      if (r.isComplete) break;
+    }
+    return out;
   }
 
   /**
@@ -875,14 +946,44 @@ export class Log {
   /**
    * Restores producer state from the newest snapshot at or below the log end and replays the
    * batches after it; with `snapshotAfter`, snapshots the result so the next start skips the replay.
+   *
+   * `recovered` lists the segments recovery re-read: their transaction indexes are rebuilt (Kafka
+   * does it in LogSegment.recover, with the producer state loaded up to the segment). Those holding
+   * control batches get their entries back from the markers during the replay, which then starts at
+   * a snapshot at or below the first of them; the others are simply emptied.
    */
-  private async rebuildProducerState(snapshotAfter: boolean): Promise<void> {
+  private async rebuildProducerState(snapshotAfter: boolean, recovered: readonly RecoveredSegment[] = []): Promise<void> {
     const end = this.nextOffset;
-    const from = await this.producerState.truncateTo(end, this.logStart);
+    let from = await this.producerState.truncateTo(end, this.logStart);
+    const byBase = new Map(recovered.map((r) => [r.baseOffset, r]));
+    const targets = new Set<LogSegment>();
+    for (const seg of this.segs.all()) {
+      const r = byBase.get(seg.baseOffset);
+      if (r?.hasControlBatches) targets.add(seg);
+      else if (r && (seg.txnIndex.entries > 0 || seg.txnIndexNeedsRebuild)) await seg.resetTxnIndex();
+    }
+    const firstTarget = [...targets][0];
+    if (firstTarget !== undefined && from > firstTarget.baseOffset) {
+      from = await this.producerState.loadSnapshotUpTo(firstTarget.baseOffset, this.logStart);
+    }
+    for (const seg of targets) await seg.resetTxnIndex();
     if (from < end) {
-      await replayProducerState(this.segs.all(), this.producerState, from, end);
+      const writes: Promise<void>[] = [];
+      await replayProducerState(
+        this.segs.all(),
+        this.producerState,
+        from,
+        end,
+        targets.size === 0
+          ? undefined
+          : (seg, txn) => {
+              if (txn.isAborted && targets.has(seg)) writes.push(seg.appendAbortedTxn(this.abortedTxnEntry(txn)));
+            },
+      );
+      await Promise.all(writes);
       if (snapshotAfter) await this.producerState.takeSnapshot(end);
     }
+    for (const seg of targets) await seg.txnIndex.flush();
     this.producerState.updateMapEndOffset(end);
   }
 

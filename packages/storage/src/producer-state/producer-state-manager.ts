@@ -211,6 +211,20 @@ export class ProducerStateManager {
   }
 
   /**
+   * Kafka's lastStableOffset(completedTxn): the last stable offset right after `completed` ended,
+   * before the high watermark is considered — the first offset of the earliest transaction another
+   * producer still has open, else the offset after the marker. Call it right after the update() that
+   * returned `completed`; the transaction index stores it with the aborted transaction.
+   */
+  lastStableOffset(completed: CompletedTxn): number {
+    let first: number | undefined;
+    for (const txn of this.ongoingTxns.values()) {
+      if (txn.producerId !== completed.producerId && (first === undefined || txn.firstOffset < first)) first = txn.firstOffset;
+    }
+    return first ?? completed.lastOffset + 1;
+  }
+
+  /**
    * First offset a read_committed consumer may not see yet: the earliest open transaction, or a
    * completed one whose marker is not yet below the high watermark. Undefined when neither exists.
    */

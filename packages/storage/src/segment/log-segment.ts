@@ -4,7 +4,8 @@ import type { FileIO } from '../io/file-io.js';
 import { CorruptIndexError } from '../index/index-file.js';
 import { OffsetIndex } from '../index/offset-index.js';
 import { NO_TIMESTAMP, TimeIndex, type TimestampOffset } from '../index/time-index.js';
-import { INDEX_SUFFIX, LOG_SUFFIX, segmentFilePath, TIME_INDEX_SUFFIX } from '../util/file-names.js';
+import { TransactionIndex, type AbortedTxn, type TxnIndexSearchResult } from '../index/transaction-index.js';
+import { INDEX_SUFFIX, LOG_SUFFIX, segmentFilePath, TIME_INDEX_SUFFIX, TXN_INDEX_SUFFIX } from '../util/file-names.js';
 import { BatchCursor, readRange, type BatchHeader } from './batch-cursor.js';
 import { BatchStream } from './batch-stream.js';
 import { SegmentIndexer } from './segment-indexer.js';
@@ -25,6 +26,11 @@ export interface LogSegmentOptions {
   suffix?: string;
   /** Clock time the segment counts as created (segment.ms when its batches carry no timestamps). */
   now: number;
+  /**
+   * open(): whether the segment has a .txnindex file, when the caller already knows from a directory
+   * listing (saves a failed read per segment on open); undefined: look.
+   */
+  txnIndexExists?: boolean;
 }
 
 /** Stored bytes that cannot be a valid batch (found on read or by a scan). */
@@ -78,9 +84,10 @@ export interface RollParams {
 
 /**
  * One segment of a partition log, as Kafka's LogSegment: the `.log` file of stored batches, a sparse
- * offset index and a time index, all named by the 20-digit base offset. The .log size and every
- * position are tracked in memory: appends are positional writes at the tracked end and readers never
- * look past the size known when they started, so they never see a half-written batch.
+ * offset index, a time index and (when an ABORT marker lies in it) an aborted-transaction index, all
+ * named by the 20-digit base offset. The .log size and every position are tracked in memory: appends
+ * are positional writes at the tracked end and readers never look past the size known when they
+ * started, so they never see a half-written batch.
  * Indexes are loaded lazily (the active segment loads them at once); a missing or corrupt index file
  * is rebuilt from the log.
  */
@@ -106,7 +113,11 @@ export class LogSegment {
   /** Next offset → byte position of the batch holding it, for reads continuing where one ended. */
   private readonly readPositions = new Map<number, number>();
 
-  private constructor(opts: LogSegmentOptions, fd: number, size: number) {
+  /** Aborted transactions whose marker is in this segment; loaded with the segment (entries are few). */
+  private txn: TransactionIndex;
+  private txnCorrupt = false;
+
+  private constructor(opts: LogSegmentOptions, fd: number, size: number, txn?: TransactionIndex) {
     this.io = opts.io;
     this.dir = opts.dir;
     this.baseOffset = opts.baseOffset;
@@ -115,9 +126,10 @@ export class LogSegment {
     this.fd = fd;
     this.bytes = size;
     this.createdMs = opts.now;
+    this.txn = txn ?? TransactionIndex.empty(opts.io, this.txnIndexPath, opts.baseOffset);
   }
 
-  /** Creates a new, empty segment (its .log and both index files). */
+  /** Creates a new, empty segment (its .log and both index files; the txn index file comes with its first entry). */
   static async create(opts: LogSegmentOptions): Promise<LogSegment> {
     const logPath = segmentFilePath(opts.dir, opts.baseOffset, LOG_SUFFIX, opts.suffix ?? '');
     const fd = await opts.io.open(logPath, true);
@@ -135,12 +147,31 @@ export class LogSegment {
     return seg;
   }
 
-  /** Opens an existing segment; its indexes load on first use. */
+  /**
+   * Opens an existing segment; its offset and time indexes load on first use, its transaction index
+   * now. An unusable transaction index starts empty and is flagged (txnIndexNeedsRebuild) for the
+   * loader to send the segment through recovery.
+   */
   static async open(opts: LogSegmentOptions): Promise<LogSegment> {
     const logPath = segmentFilePath(opts.dir, opts.baseOffset, LOG_SUFFIX, opts.suffix ?? '');
     const fd = await opts.io.open(logPath, false);
     try {
-      return new LogSegment(opts, fd, await opts.io.size(fd));
+      const txnPath = segmentFilePath(opts.dir, opts.baseOffset, TXN_INDEX_SUFFIX, opts.suffix ?? '');
+      let txn: TransactionIndex;
+      let corrupt = false;
+      try {
+        txn =
+          opts.txnIndexExists === false
+            ? TransactionIndex.empty(opts.io, txnPath, opts.baseOffset)
+            : await TransactionIndex.load(opts.io, txnPath, opts.baseOffset);
+      } catch (err) {
+        if (!(err instanceof CorruptIndexError)) throw err;
+        txn = TransactionIndex.empty(opts.io, txnPath, opts.baseOffset);
+        corrupt = true;
+      }
+      const seg = new LogSegment(opts, fd, await opts.io.size(fd), txn);
+      seg.txnCorrupt = corrupt;
+      return seg;
     } catch (err) {
       await opts.io.close(fd).catch(() => undefined);
       throw err;
@@ -158,6 +189,9 @@ export class LogSegment {
   }
   get timeIndexPath(): string {
     return segmentFilePath(this.dir, this.baseOffset, TIME_INDEX_SUFFIX, this.fileSuffix);
+  }
+  get txnIndexPath(): string {
+    return segmentFilePath(this.dir, this.baseOffset, TXN_INDEX_SUFFIX, this.fileSuffix);
   }
   /** Bytes of the .log file. */
   get size(): number {
@@ -291,6 +325,38 @@ export class LogSegment {
     this.firstBatchTs = first;
     await old?.closeFiles();
     await indexer.rewrite();
+  }
+
+  // ---------------------------------------------------------------- transaction index
+
+  /** The aborted-transaction index (entries in memory). */
+  get txnIndex(): TransactionIndex {
+    return this.txn;
+  }
+
+  /** The .txnindex file found on open was unusable; the index is empty until rebuilt from the log. */
+  get txnIndexNeedsRebuild(): boolean {
+    return this.txnCorrupt;
+  }
+
+  /**
+   * Records a transaction aborted by a marker in this segment (Kafka's updateTxnIndex). The entry is
+   * visible to look-ups on return; the promise covers the file write.
+   */
+  appendAbortedTxn(txn: AbortedTxn): Promise<void> {
+    if (this.closed) return Promise.reject(new SegmentClosedError(this.baseOffset));
+    return this.txn.append(txn);
+  }
+
+  /** This segment's share of an aborted-transaction look-up (Kafka's LogSegment.collectAbortedTxns). */
+  collectAbortedTxns(fetchOffset: number, upperBoundOffset: number): TxnIndexSearchResult {
+    return this.txn.collectAbortedTxns(fetchOffset, upperBoundOffset);
+  }
+
+  /** Empties the transaction index and removes its file, before a rebuild from the batches. */
+  async resetTxnIndex(): Promise<void> {
+    await this.txn.reset();
+    this.txnCorrupt = false;
   }
 
   // ---------------------------------------------------------------- append
@@ -601,7 +667,9 @@ export class LogSegment {
   /**
    * Kafka's LogSegment.recover: re-reads every batch, checks header and CRC and that offsets increase,
    * rebuilds both indexes, and cuts the file at the first batch that fails (a torn or corrupt tail).
-   * onBatch sees every valid batch in order (leader epochs).
+   * onBatch sees every valid batch in order (leader epochs). The transaction index is left alone:
+   * its entries need the producer state before this segment, so the log rebuilds it afterwards
+   * (resetTxnIndex + appendAbortedTxn while replaying producer state).
    */
   async recover(indexIntervalBytes: number, onBatch?: (batch: RecordBatchView) => void): Promise<RecoverResult> {
     return this.use(async () => {
@@ -630,6 +698,7 @@ export class LogSegment {
    */
   async truncateTo(offset: number, now: number): Promise<number> {
     return this.use(async () => {
+      await this.txn.truncateTo(offset);
       if (!this.idx) await this.loadIndexesOnce();
       const hit = await this.translateOffsetLocked(offset, this.bytes, true);
       if (!hit) return 0;
@@ -664,11 +733,12 @@ export class LogSegment {
 
   // ---------------------------------------------------------------- durability and lifecycle
 
-  /** fsyncs the .log and writes + fsyncs pending index entries. */
+  /** fsyncs the .log and writes + fsyncs pending index entries (and the txn index's writes). */
   async flush(): Promise<void> {
     await this.use(async () => {
       await this.io.sync(this.fd);
       await this.idx?.flush(true);
+      await this.txn.flush();
     });
   }
 
@@ -684,7 +754,7 @@ export class LogSegment {
     });
   }
 
-  /** Renames the segment's three files to a new suffix ('' / '.deleted' / '.cleaned' / '.swap'). */
+  /** Renames the segment's files to a new suffix ('' / '.deleted' / '.cleaned' / '.swap'). */
   async changeFileSuffix(newSuffix: string): Promise<void> {
     if (newSuffix === this.fileSuffix) return;
     const moves = [
@@ -695,6 +765,8 @@ export class LogSegment {
     for (const [from, to] of moves) {
       if (await this.io.exists(from)) await this.io.rename(from, to);
     }
+    // After its queued writes, so none lands under the old name.
+    await this.txn.renameTo(segmentFilePath(this.dir, this.baseOffset, TXN_INDEX_SUFFIX, newSuffix));
     this.fileSuffix = newSuffix;
     this.idx?.setPaths(this.offsetIndexPath, this.timeIndexPath);
   }
@@ -707,8 +779,10 @@ export class LogSegment {
     try {
       this.idx?.seal();
       await this.idx?.flush(true);
+      await this.txn.flush();
     } finally {
       await this.idx?.closeFiles();
+      await this.txn.close();
       await this.io.close(this.fd);
     }
   }
@@ -719,6 +793,7 @@ export class LogSegment {
     this.closed = true;
     await this.idle();
     await this.idx?.closeFiles().catch(() => undefined);
+    await this.txn.close().catch(() => undefined);
     await this.io.close(this.fd).catch(() => undefined);
   }
 
@@ -728,6 +803,7 @@ export class LogSegment {
     await this.io.unlink(this.logPath);
     await this.io.unlink(this.offsetIndexPath);
     await this.io.unlink(this.timeIndexPath);
+    await this.io.unlink(this.txnIndexPath);
   }
 
   toString(): string {

@@ -8,6 +8,7 @@ describe('file names', () => {
     expect(parseSegmentFileName('00000000000000000123.log')).toEqual({ baseOffset: 123, kind: 'log', state: '' });
     expect(parseSegmentFileName('00000000000000000123.timeindex.swap')).toEqual({ baseOffset: 123, kind: 'timeindex', state: '.swap' });
     expect(parseSegmentFileName('00000000000000000123.index.deleted')).toMatchObject({ state: '.deleted' });
+    expect(parseSegmentFileName('00000000000000000123.txnindex.cleaned')).toEqual({ baseOffset: 123, kind: 'txnindex', state: '.cleaned' });
     expect(parseSegmentFileName('00000000000000000123.snapshot')).toBeUndefined();
     expect(parseSegmentFileName('123.log')).toBeUndefined();
   });

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 export const LOG_SUFFIX = '.log';
 export const INDEX_SUFFIX = '.index';
 export const TIME_INDEX_SUFFIX = '.timeindex';
+/** Aborted-transaction index; only segments holding an ABORT marker have one. */
+export const TXN_INDEX_SUFFIX = '.txnindex';
 /** Appended to a segment's files while they wait for asynchronous deletion. */
 export const DELETED_SUFFIX = '.deleted';
 /** A segment being written by the cleaner; discarded if found on open. */
@@ -23,11 +25,11 @@ export function segmentFilePath(dir: string, baseOffset: number, suffix: string,
   return join(dir, offsetFileName(baseOffset) + suffix + extra);
 }
 
-const SEGMENT_FILE = /^(\d{20})\.(log|index|timeindex)((?:\.deleted|\.cleaned|\.swap)?)$/;
+const SEGMENT_FILE = /^(\d{20})\.(log|index|timeindex|txnindex)((?:\.deleted|\.cleaned|\.swap)?)$/;
 
 export interface ParsedSegmentFile {
   baseOffset: number;
-  kind: 'log' | 'index' | 'timeindex';
+  kind: 'log' | 'index' | 'timeindex' | 'txnindex';
   /** '', '.deleted', '.cleaned' or '.swap'. */
   state: string;
 }
