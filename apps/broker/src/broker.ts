@@ -7,6 +7,9 @@ import { ConfigError } from './config/config-error.js';
 import { EmbeddedMetadataStore } from './controller/embedded-metadata-store.js';
 import { GroupCoordinatorService } from './coordinator/group-coordinator-service.js';
 import { replicatedOffsetsPartitions } from './coordinator/offsets-partitions.js';
+import { replicatedTransactionStatePartitions } from './coordinator/transaction/storage-transaction-log.js';
+import { TransactionCoordinatorService } from './coordinator/transaction/transaction-coordinator-service.js';
+import { TRANSACTION_STATE_TOPIC_NAME } from './coordinator/transaction/transaction-log.js';
 import type { BrokerEndpoint, MetadataStore } from './controller/metadata-store.js';
 import { TopicLogConfigs } from './controller/topic-log-configs.js';
 import { openAdminPlane, type AdminPlane } from './controller/admin-plane.js';
@@ -18,7 +21,10 @@ import { HandlerRegistry } from './handlers/registry.js';
 import { openLogManager } from './log-manager-factory.js';
 import { ProducerIdManager } from './producer-ids/producer-id-manager.js';
 import { ReplicaManager } from './replica/replica-manager.js';
+import { writeTxnMarkers } from './replica/txn-markers.js';
 import { createLogger, type Logger, type LogLevel } from './logging.js';
+import { resolveSecurity } from './security/listener-security.js';
+import { scramCredentialLookup } from './security/scram-credential-admin.js';
 import type { ConnectionStats } from './network/connection.js';
 import { SocketServer, type BoundListener } from './network/socket-server.js';
 import type { BrokerServices, Clock } from './services.js';
@@ -73,6 +79,9 @@ export interface RunningBroker {
 export async function startBroker(options: StartBrokerOptions = {}): Promise<RunningBroker> {
   const started = performance.now();
   const config = resolveOptions(options);
+  // TLS key material and SASL settings are read and checked now, so a bad file is a ConfigError
+  // before the data directory is touched.
+  const security = resolveSecurity(config);
   const logger = options.logger ?? createLogger(options.logLevel ? { level: options.logLevel } : {});
   const clock = options.clock ?? { now: () => Date.now() };
 
@@ -135,6 +144,28 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     await metadata.close();
     throw err;
   }
+  let transactions: TransactionCoordinatorService;
+  try {
+    // Replays __transaction_state in the background when it exists, once the groups are loaded
+    // (completing a transaction completes its offsets there); markers go through the replica manager.
+    transactions = await TransactionCoordinatorService.start({
+      config,
+      topics: admin.topics,
+      partitions: replicatedTransactionStatePartitions(replicaManager, logManager),
+      markers: { write: (marker) => writeTxnMarkers(replicaManager, groups, marker, logger) },
+      producerIds,
+      beforeLoad: () => groups.whenLoaded(),
+      coordinatorEpochOf: (partition) => replicaManager.getPartition(TRANSACTION_STATE_TOPIC_NAME, partition)?.leaderEpoch ?? 0,
+      clock,
+      logger,
+    });
+  } catch (err) {
+    replicaManager.close();
+    await groups.close();
+    await logManager.close();
+    await metadata.close();
+    throw err;
+  }
 
   let endpoints: readonly BrokerEndpoint[] = [];
   const services: BrokerServices = {
@@ -148,6 +179,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     topics: admin.topics,
     configs: admin.configs,
     groups,
+    transactions,
     replicaManager,
     producerIds,
     advertisedEndpoints: () => endpoints,
@@ -162,6 +194,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
       idleTimeoutMs: config.get('connections.max.idle.ms'),
     },
     logger,
+    { listeners: security.listeners, scramCredentials: scramCredentialLookup(metadata) },
   );
 
   let listeners: BoundListener[];
@@ -169,6 +202,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     listeners = await server.start();
   } catch (err) {
     replicaManager.close();
+    await transactions.close();
     await groups.close();
     await logManager.close();
     await metadata.close();
@@ -180,6 +214,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
 
   const first = endpoints[0]!;
   const ignored = config.ignoredSettings();
+  for (const warning of security.warnings) logger.warn(warning);
   logger.info(
     {
       nodeId: config.nodeId,
@@ -199,6 +234,8 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     stopping ??= (async () => {
       // Long-poll fetches answer now with what they have, so they never hold up the grace period.
       replicaManager.shutdown();
+      // Before the groups: completing a transaction completes its offsets in the group coordinator.
+      await transactions.close();
       // First, so that JoinGroup/SyncGroup requests held by the coordinator are answered
       // (NOT_COORDINATOR) instead of holding up the network's shutdown grace period.
       await groups.close();

@@ -12,7 +12,13 @@ export {
   OFFSETS_TOPIC_CONFIGS,
   type GroupCoordinatorServiceOptions,
   type GroupCoordinatorConfig,
+  TransactionCoordinatorService,
+  TransactionCoordinator,
+  TRANSACTION_STATE_TOPIC_NAME,
+  type TransactionCoordinatorServiceOptions,
+  type TransactionCoordinatorConfig,
 } from './coordinator/index.js';
-export { SocketServer, type BoundListener, type ConnectionLimits, type ConnectionStats } from './network/index.js';
+export { SocketServer, type BoundListener, type ConnectionLimits, type ConnectionStats, type SocketSecurity } from './network/index.js';
+export * from './security/index.js';
 export { createLogger, resolveLogLevel, DEFAULT_LOG_LEVEL, LOG_LEVELS, type LogLevel, type Logger } from './logging.js';
 export { brokerVersion } from './version.js';

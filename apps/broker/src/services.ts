@@ -4,6 +4,7 @@ import type { BrokerEndpoint, MetadataStore } from './controller/metadata-store.
 import type { TopicManager } from './controller/topic-manager.js';
 import type { ConfigAdmin } from './controller/config-admin.js';
 import type { GroupCoordinatorService } from './coordinator/group-coordinator-service.js';
+import type { TransactionCoordinatorService } from './coordinator/transaction/transaction-coordinator-service.js';
 import type { Logger } from './logging.js';
 import type { ProducerIdManager } from './producer-ids/producer-id-manager.js';
 import type { ReplicaManager } from './replica/replica-manager.js';
@@ -37,6 +38,11 @@ export interface BrokerServices {
   readonly configs: ConfigAdmin;
   /** The consumer-group coordinator over __consumer_offsets (closed by stop() before the network). */
   readonly groups: GroupCoordinatorService;
+  /**
+   * The transaction coordinator over __transaction_state (closed by stop() before the group
+   * coordinator and the network); the produce path asks it about transactional batches.
+   */
+  readonly transactions: TransactionCoordinatorService;
   /**
    * The data plane: partitions and their leaders, appends (Produce), reads with the long-poll
    * purgatory (Fetch), offset look-ups (ListOffsets). stop() ends its waiting fetches first.

@@ -125,11 +125,18 @@ describe('BrokerConfig.resolve', () => {
     expect(err.problems.map((p) => p.key)).toEqual(['a.b', 'num.partitions', 'log.segment.bytes']);
   });
 
-  it('validates listeners: only PLAINTEXT, well-formed, advertised names must be bound', () => {
+  it('validates listeners: mapped to a security protocol, well-formed, advertised names must be bound', () => {
     expect(resolve(file('listeners=PLAINTEXT://127.0.0.1:0')).listeners[0]).toMatchObject({ host: '127.0.0.1', port: 0 });
     expect(resolve(file('listeners=plaintext://[::1]:9093')).listeners[0]).toMatchObject({ name: 'PLAINTEXT', host: '::1', port: 9093 });
-    expect(configError(() => resolve(file('listeners=SSL://:9093'))).message).toMatch(/security protocol SSL .* not supported yet/);
-    expect(configError(() => resolve(file('listeners=INTERNAL://:9093'))).message).toMatch(/listener name INTERNAL/);
+    expect(resolve(file('listeners=PLAINTEXT://:9092,SASL_PLAINTEXT://:9093,SSL://:9094,SASL_SSL://:9095')).listeners.map((l) => l.securityProtocol)).toEqual([
+      'PLAINTEXT',
+      'SASL_PLAINTEXT',
+      'SSL',
+      'SASL_SSL',
+    ]);
+    expect(configError(() => resolve(file('listeners=INTERNAL://:9093'))).message).toMatch(
+      /listener name INTERNAL has no security protocol in listener.security.protocol.map/,
+    );
     expect(configError(() => resolve(file('listeners=localhost:9092'))).message).toMatch(/not of the form NAME:\/\/host:port/);
     expect(configError(() => resolve(file('listeners=PLAINTEXT://:70000'))).message).toMatch(/above 65535/);
     expect(configError(() => resolve(file('listeners=PLAINTEXT://:1,PLAINTEXT://:2'))).message).toMatch(/appears twice/);
@@ -175,5 +182,76 @@ describe('BrokerConfig.resolve', () => {
     expect(entries.find((e) => e.name === 'num.partitions')).toMatchObject({ value: '2', source: 'file' });
     expect(entries.find((e) => e.name === 'log.flush.interval.messages')!.value).toBe('9223372036854775807');
     expect(entries.find((e) => e.name === 'log.roll.ms')!.value).toBeNull();
+  });
+});
+
+describe('listener security keys', () => {
+  it('maps custom listener names through listener.security.protocol.map, which replaces the default', () => {
+    const c = resolve(file('listeners=INTERNAL://:9093,EXTERNAL://:9094\nlistener.security.protocol.map=INTERNAL:SSL,external:sasl_plaintext'));
+    expect(c.listeners.map((l) => [l.name, l.securityProtocol])).toEqual([
+      ['INTERNAL', 'SSL'],
+      ['EXTERNAL', 'SASL_PLAINTEXT'],
+    ]);
+    // The default map no longer applies once the map is set.
+    expect(configError(() => resolve(file('listeners=PLAINTEXT://:9092\nlistener.security.protocol.map=INTERNAL:SSL'))).message).toMatch(
+      /listener name PLAINTEXT has no security protocol/,
+    );
+    expect(configError(() => resolve(file('listener.security.protocol.map=INTERNAL:TLS'))).message).toMatch(/security protocol "TLS"/);
+    expect(configError(() => resolve(file('listener.security.protocol.map=A:SSL,a:SSL'))).message).toMatch(/appears twice/);
+    expect(configError(() => resolve(file('advertised.listeners=INTERNAL://h:1'))).message).toMatch(/INTERNAL has no security protocol/);
+  });
+
+  it('reads listener.name.<listener>.[<mechanism>.]<key>, most specific first, else the plain key', () => {
+    const c = resolve(
+      file(
+        [
+          'listeners=SASL_SSL://:9093,SASL_PLAINTEXT://:9094',
+          'connections.max.reauth.ms=1000',
+          'listener.name.sasl_ssl.connections.max.reauth.ms=2000',
+          'listener.name.sasl_ssl.scram-sha-256.connections.max.reauth.ms=3000',
+          'listener.name.SASL_SSL.ssl.client.auth=required',
+          'listener.name.sasl_plaintext.sasl.enabled.mechanisms=PLAIN',
+        ].join('\n'),
+      ),
+    );
+    expect(c.forListener('SASL_SSL', 'connections.max.reauth.ms', 'SCRAM-SHA-256')).toBe(3000);
+    expect(c.forListener('SASL_SSL', 'connections.max.reauth.ms', 'PLAIN')).toBe(2000);
+    expect(c.forListener('SASL_PLAINTEXT', 'connections.max.reauth.ms', 'PLAIN')).toBe(1000);
+    expect(c.keyForListener('SASL_SSL', 'connections.max.reauth.ms', 'SCRAM-SHA-256')).toBe('listener.name.sasl_ssl.scram-sha-256.connections.max.reauth.ms');
+    expect(c.keyForListener('SASL_PLAINTEXT', 'connections.max.reauth.ms')).toBe('connections.max.reauth.ms');
+    expect(c.forListener('SASL_SSL', 'ssl.client.auth')).toBe('required');
+    expect(c.forListener('SASL_PLAINTEXT', 'ssl.client.auth')).toBe('none');
+    expect(c.forListener('SASL_PLAINTEXT', 'sasl.enabled.mechanisms')).toEqual(['PLAIN']);
+    expect(c.forListener('SASL_SSL', 'sasl.enabled.mechanisms')).toEqual(['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512']);
+  });
+
+  it('validates listener-prefixed values like the plain key, names unknown listeners, and hides secrets', () => {
+    expect(configError(() => resolve(file('listener.name.plaintext.ssl.client.auth=maybe'))).message).toMatch(
+      /listener.name.plaintext.ssl.client.auth.*one of required, requested, none/,
+    );
+    expect(configError(() => resolve(file('listener.name.other.ssl.client.auth=required'))).message).toMatch(
+      /names listener OTHER, which is not one of the listeners \(PLAINTEXT\)/,
+    );
+    expect(configError(() => resolve(file('listener.name.plaintext.log.retention.ms=1'))).message).toMatch(/Unknown configuration 'listener.name.plaintext.log.retention.ms'/);
+    // Only the mechanism-scoped keys take a mechanism, and only a Kafka mechanism name.
+    expect(configError(() => resolve(file('listener.name.plaintext.plain.ssl.client.auth=none'))).message).toMatch(/Unknown configuration/);
+    expect(configError(() => resolve(file('listener.name.plaintext.md5.sasl.jaas.config=x'))).message).toMatch(/Unknown configuration/);
+    const c = resolve(file('listener.name.plaintext.plain.sasl.jaas.config=secret-text\nsasl.jaas.config=other-secret'));
+    expect(c.forListener('PLAINTEXT', 'sasl.jaas.config', 'PLAIN')).toBe('secret-text');
+    expect(c.forListener('PLAINTEXT', 'sasl.jaas.config', 'SCRAM-SHA-256')).toBe('other-secret');
+    expect(JSON.stringify(c.explicitSettings())).not.toMatch(/secret/);
+    expect(c.describe().find((e) => e.name === 'sasl.jaas.config')).toMatchObject({ value: null, sensitive: true });
+  });
+
+  it('keeps Kafka names and documents where the defaults differ', () => {
+    const c = resolve();
+    expect(c.get('listener.security.protocol.map')).toBe('SASL_SSL:SASL_SSL,PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT');
+    expect(c.get('sasl.enabled.mechanisms')).toEqual(['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512']);
+    expect(c.get('sasl.server.max.receive.size')).toBe(524288);
+    expect(c.get('connections.max.reauth.ms')).toBe(0);
+    expect(c.get('ssl.client.auth')).toBe('none');
+    expect(c.get('ssl.enabled.protocols')).toEqual(['TLSv1.2', 'TLSv1.3']);
+    const differing = BROKER_CONFIG_DEFS.filter((d) => 'kafkaDefault' in d).map((d) => d.name);
+    expect(differing).toEqual(expect.arrayContaining(['sasl.enabled.mechanisms', 'ssl.keystore.type', 'ssl.truststore.type']));
   });
 });

@@ -3,7 +3,16 @@ import { isStorageError, type LogConfig } from '@tributary/storage';
 import type { ConfigDef, ConfigValue } from './config-def.js';
 import { ConfigError, type ConfigProblem } from './config-error.js';
 import { BROKER_CONFIG_DEFS, CONFIG_DEFS_BY_NAME, type BrokerConfigName } from './definitions.js';
-import { parseListeners, type ListenerSpec } from './listeners.js';
+import {
+  listenerPrefixedKey,
+  parseListenerPrefixedKey,
+  parseListeners,
+  parseProtocolMap,
+  type ListenerConfigName,
+  type ListenerSpec,
+  type MechanismConfigName,
+  type SecurityProtocol,
+} from './listeners.js';
 import { closestName } from './suggest.js';
 import { brokerDefaultLogConfig } from './topic-defaults.js';
 import { formatValue, parseValue } from './value-types.js';
@@ -75,13 +84,16 @@ export class BrokerConfig {
 
   private constructor(
     private readonly slots: ReadonlyMap<string, Slot>,
+    /** listener.name.<listener>.[<mechanism>.]<key> values, by their normalised key (listenerPrefixedKey). */
+    private readonly listenerSlots: ReadonlyMap<string, Slot>,
     cwd: string,
   ) {
     const v = <K extends BrokerConfigName>(k: K) => this.get(k);
     this.nodeId = v('node.id');
-    this.listeners = mustParseListeners(v('listeners'), 'listeners');
+    const protocols = mustParseProtocolMap(v('listener.security.protocol.map'));
+    this.listeners = mustParseListeners(v('listeners'), 'listeners', protocols);
     const advertised = v('advertised.listeners');
-    this.advertisedListeners = advertised === null ? null : mustParseListeners(advertised, 'advertised.listeners');
+    this.advertisedListeners = advertised === null ? null : mustParseListeners(advertised, 'advertised.listeners', protocols);
     this.logDirs = (v('log.dirs') ?? [v('log.dir')]).map((d) => resolvePath(cwd, d));
     this.clusterId = v('cluster.id');
     const retentionMs = v('log.retention.ms');
@@ -102,6 +114,7 @@ export class BrokerConfig {
   static resolve(layers: readonly ConfigLayer[], cwd: string = process.cwd()): BrokerConfig {
     const problems: ConfigProblem[] = [];
     const slots = new Map<string, Slot>();
+    const listenerSlots = new Map<string, Slot>();
     for (const def of BROKER_CONFIG_DEFS as readonly ConfigDef[]) {
       // Defaults are trusted: a unit test parses and validates every one.
       const parsed = def.default === null ? null : parseValue(def.type, def.default);
@@ -111,7 +124,9 @@ export class BrokerConfig {
       for (const { key, value, line } of layer.entries) {
         const origin = line === undefined ? layer.origin : `${layer.origin} line ${line}`;
         if (value === undefined || value === null) continue; // programmatic "leave at default"
-        const def = CONFIG_DEFS_BY_NAME.get(key);
+        // listener.name.<listener>.[<mechanism>.]<key>: a security key set for one listener.
+        const prefixed = CONFIG_DEFS_BY_NAME.has(key) ? undefined : parseListenerPrefixedKey(key);
+        const def = CONFIG_DEFS_BY_NAME.get(prefixed?.key ?? key);
         if (!def) {
           const hint = closestName(key, CONFIG_DEFS_BY_NAME.keys());
           problems.push({
@@ -137,17 +152,18 @@ export class BrokerConfig {
           });
           continue;
         }
-        slots.set(key, { value: parsed.value, source: layer.source });
+        if (prefixed) listenerSlots.set(listenerPrefixedKey(prefixed.listener, prefixed.key, prefixed.mechanism), { value: parsed.value, source: layer.source });
+        else slots.set(key, { value: parsed.value, source: layer.source });
       }
     }
-    if (problems.length === 0) problems.push(...crossKeyProblems(slots));
+    if (problems.length === 0) problems.push(...crossKeyProblems(slots, listenerSlots));
     if (problems.length > 0) throw new ConfigError(problems);
     // broker.id is the older name of node.id: an explicit broker.id alone sets the node id.
     const brokerId = slots.get('broker.id')!;
     const nodeId = slots.get('node.id')!;
     if (brokerId.value !== null && nodeId.source === 'default') slots.set('node.id', { ...brokerId });
     try {
-      return new BrokerConfig(slots, cwd);
+      return new BrokerConfig(slots, listenerSlots, cwd);
     } catch (err) {
       // Storage's own cross-field checks on the topic defaults (e.g. min above max compaction lag).
       if (isStorageError(err, 'INVALID_CONFIG')) {
@@ -166,6 +182,25 @@ export class BrokerConfig {
 
   source(name: BrokerConfigName): ConfigSource {
     return this.slots.get(name)!.source;
+  }
+
+  /**
+   * A security key as one listener sees it, Kafka's way: `listener.name.<listener>.<mechanism>.<key>`
+   * (for the mechanism-scoped keys, when a mechanism is given), else `listener.name.<listener>.<key>`,
+   * else the key itself.
+   */
+  forListener<K extends ListenerConfigName>(listenerName: string, name: K, mechanism?: K extends MechanismConfigName ? string : never): BrokerConfigValues[K] {
+    const scoped = mechanism === undefined ? undefined : this.listenerSlots.get(listenerPrefixedKey(listenerName, name, mechanism));
+    const slot = scoped ?? this.listenerSlots.get(listenerPrefixedKey(listenerName, name));
+    return slot ? (slot.value as BrokerConfigValues[K]) : this.get(name);
+  }
+
+  /** The key a listener's value of a security key came from (for error messages naming the key to fix). */
+  keyForListener(listenerName: string, name: ListenerConfigName, mechanism?: string): string {
+    if (mechanism !== undefined && this.listenerSlots.has(listenerPrefixedKey(listenerName, name, mechanism))) {
+      return listenerPrefixedKey(listenerName, name, mechanism);
+    }
+    return this.listenerSlots.has(listenerPrefixedKey(listenerName, name)) ? listenerPrefixedKey(listenerName, name) : name;
   }
 
   /** Every key, in table order, for DescribeConfigs and the startup log. */
@@ -197,8 +232,25 @@ export class BrokerConfig {
 }
 
 /** Checks that need more than one key. */
-function crossKeyProblems(slots: ReadonlyMap<string, Slot>): ConfigProblem[] {
+function crossKeyProblems(slots: ReadonlyMap<string, Slot>, listenerSlots: ReadonlyMap<string, Slot>): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
+  // Every listener name needs a security protocol, and a listener.name.* key a listener to apply to.
+  const protocols = mustParseProtocolMap(slots.get('listener.security.protocol.map')!.value as string);
+  const listenerNames: string[] = [];
+  for (const role of ['listeners', 'advertised.listeners'] as const) {
+    const text = slots.get(role)!.value as string | null;
+    if (text === null) continue;
+    const r = parseListeners(text, role, protocols);
+    if (!r.ok) problems.push({ key: role, message: `${role}: ${r.problem}` });
+    else if (role === 'listeners') listenerNames.push(...r.listeners.map((l) => l.name));
+  }
+  if (problems.length > 0) return problems;
+  for (const key of listenerSlots.keys()) {
+    const name = parseListenerPrefixedKey(key)!.listener;
+    if (!listenerNames.includes(name)) {
+      problems.push({ key, message: `${key} names listener ${name}, which is not one of the listeners (${listenerNames.join(', ')})` });
+    }
+  }
   const brokerId = slots.get('broker.id')!;
   const nodeId = slots.get('node.id')!;
   if (brokerId.value !== null && nodeId.source !== 'default' && brokerId.value !== nodeId.value) {
@@ -210,8 +262,8 @@ function crossKeyProblems(slots: ReadonlyMap<string, Slot>): ConfigProblem[] {
   const listeners = slots.get('listeners')!.value as string;
   const advertised = slots.get('advertised.listeners')!.value as string | null;
   if (advertised !== null) {
-    const bound = new Set(mustParseListeners(listeners, 'listeners').map((l) => l.name));
-    for (const a of mustParseListeners(advertised, 'advertised.listeners')) {
+    const bound = new Set(mustParseListeners(listeners, 'listeners', protocols).map((l) => l.name));
+    for (const a of mustParseListeners(advertised, 'advertised.listeners', protocols)) {
       if (!bound.has(a.name)) {
         problems.push({
           key: 'advertised.listeners',
@@ -231,10 +283,20 @@ function crossKeyProblems(slots: ReadonlyMap<string, Slot>): ConfigProblem[] {
   return problems;
 }
 
-function mustParseListeners(text: string, role: 'listeners' | 'advertised.listeners'): ListenerSpec[] {
-  const r = parseListeners(text, role);
+function mustParseListeners(
+  text: string,
+  role: 'listeners' | 'advertised.listeners',
+  protocols: ReadonlyMap<string, SecurityProtocol>,
+): ListenerSpec[] {
+  const r = parseListeners(text, role, protocols);
   if (!r.ok) throw new Error(`${role} passed validation but does not parse: ${r.problem}`);
   return r.listeners;
+}
+
+function mustParseProtocolMap(text: string): ReadonlyMap<string, SecurityProtocol> {
+  const r = parseProtocolMap(text);
+  if (!r.ok) throw new Error(`listener.security.protocol.map passed validation but does not parse: ${r.problem}`);
+  return r.map;
 }
 
 function printable(value: unknown): string {

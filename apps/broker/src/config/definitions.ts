@@ -1,4 +1,5 @@
 import type { ConfigDef } from './config-def.js';
+import { DEFAULT_PROTOCOL_MAP_TEXT } from './listeners.js';
 import {
   atLeast,
   between,
@@ -7,6 +8,7 @@ import {
   listOf,
   nonEmptyList,
   oneOf,
+  protocolMap,
   unlimitedOrPositive,
 } from './validators.js';
 
@@ -105,6 +107,185 @@ export const BROKER_CONFIG_DEFS = [
     importance: 'high',
     ignored: 'requests are handled on the event loop; disk I/O goes to the libuv pool.',
     doc: 'Number of threads Kafka uses to handle requests.',
+  },
+  // ---- security: listeners, SASL, TLS ------------------------------------------------------
+  // Every key from here to the end of the section can also be set for one listener with the
+  // prefix listener.name.<listener name in lower case>. (see listeners.ts, LISTENER_OVERRIDABLE_KEYS).
+  {
+    name: 'listener.security.protocol.map',
+    type: 'string',
+    default: DEFAULT_PROTOCOL_MAP_TEXT,
+    validator: protocolMap,
+    importance: 'low',
+    doc:
+      'Security protocol of each listener name, as NAME:PROTOCOL pairs (PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL), ' +
+      'e.g. INTERNAL:SSL,EXTERNAL:SASL_SSL for listeners named INTERNAL and EXTERNAL; a map set here replaces the default. ' +
+      'Security keys can be set for one listener with the prefix listener.name.<name in lower case>., ' +
+      'e.g. listener.name.internal.ssl.keystore.location; without it the unprefixed key applies.',
+  },
+  {
+    name: 'sasl.enabled.mechanisms',
+    type: 'list',
+    default: 'PLAIN,SCRAM-SHA-256,SCRAM-SHA-512',
+    kafkaDefault: 'GSSAPI',
+    validator: nonEmptyList,
+    importance: 'medium',
+    doc:
+      'SASL mechanisms the SASL_PLAINTEXT and SASL_SSL listeners accept. Tributary implements PLAIN, SCRAM-SHA-256 and ' +
+      'SCRAM-SHA-512 and enables all three by default (docs/adr/0003-security-defaults.md); naming GSSAPI or ' +
+      'OAUTHBEARER for a SASL listener is a start-up error.',
+  },
+  {
+    name: 'sasl.jaas.config',
+    type: 'password',
+    default: null,
+    sensitive: true,
+    importance: 'medium',
+    doc:
+      'JAAS login module line of a SASL mechanism. Kafka reads it per listener and mechanism: ' +
+      'listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required ' +
+      'user_alice="alice-secret"; defines the PLAIN user alice. Tributary also accepts it without the mechanism or without ' +
+      'any prefix, as the fallback for every mechanism of that listener or of every listener (Kafka ignores those forms).',
+  },
+  {
+    name: 'sasl.server.max.receive.size',
+    type: 'int',
+    default: '524288',
+    validator: atLeast(1),
+    importance: 'medium',
+    doc: 'Largest request a SASL listener accepts before and during authentication; a client announcing a bigger one is disconnected.',
+  },
+  {
+    name: 'connections.max.reauth.ms',
+    type: 'long',
+    default: '0',
+    validator: atLeast(0),
+    importance: 'medium',
+    doc:
+      'When positive, how long a SASL session lasts: clients using SaslAuthenticate v1 are told and re-authenticate in time, ' +
+      'and a connection used after its session expired for anything but re-authentication is closed. 0: sessions never expire. ' +
+      'Can be set per mechanism too: listener.name.sasl_ssl.scram-sha-256.connections.max.reauth.ms.',
+  },
+  {
+    name: 'ssl.keystore.type',
+    type: 'string',
+    default: 'PEM',
+    kafkaDefault: 'JKS',
+    importance: 'medium',
+    doc:
+      'Format of the broker\'s key and certificate. Tributary reads PEM only (docs/adr/0003-security-defaults.md); ' +
+      'JKS or PKCS12 on a TLS listener is a start-up error that says how to convert.',
+  },
+  {
+    name: 'ssl.keystore.location',
+    type: 'string',
+    default: null,
+    importance: 'high',
+    doc: 'PEM file holding the private key and the certificate chain (server certificate first) of SSL and SASL_SSL listeners.',
+  },
+  {
+    name: 'ssl.keystore.certificate.chain',
+    type: 'password',
+    default: null,
+    sensitive: true,
+    importance: 'high',
+    doc: 'The certificate chain in PEM text, instead of ssl.keystore.location (with ssl.keystore.key).',
+  },
+  {
+    name: 'ssl.keystore.key',
+    type: 'password',
+    default: null,
+    sensitive: true,
+    importance: 'high',
+    doc: 'The private key in PEM text, instead of ssl.keystore.location (with ssl.keystore.certificate.chain).',
+  },
+  {
+    name: 'ssl.key.password',
+    type: 'password',
+    default: null,
+    sensitive: true,
+    importance: 'high',
+    doc: 'Password of an encrypted PEM private key.',
+  },
+  {
+    name: 'ssl.keystore.password',
+    type: 'password',
+    default: null,
+    sensitive: true,
+    importance: 'high',
+    doc: 'Store password of a JKS or PKCS12 key store; as in Kafka, it cannot be used with PEM (use ssl.key.password for an encrypted key).',
+  },
+  {
+    name: 'ssl.truststore.type',
+    type: 'string',
+    default: 'PEM',
+    kafkaDefault: 'JKS',
+    importance: 'medium',
+    doc: 'Format of the certificates that client certificates are checked against; PEM only.',
+  },
+  {
+    name: 'ssl.truststore.location',
+    type: 'string',
+    default: null,
+    importance: 'high',
+    doc: 'PEM file with the CA certificates client certificates must chain to (ssl.client.auth); unset: the system CAs.',
+  },
+  {
+    name: 'ssl.truststore.certificates',
+    type: 'password',
+    default: null,
+    sensitive: true,
+    importance: 'high',
+    doc: 'The trusted CA certificates in PEM text, instead of ssl.truststore.location.',
+  },
+  {
+    name: 'ssl.truststore.password',
+    type: 'password',
+    default: null,
+    sensitive: true,
+    importance: 'high',
+    doc: 'Password of a JKS or PKCS12 trust store; as in Kafka, it cannot be used with PEM.',
+  },
+  {
+    name: 'ssl.client.auth',
+    type: 'string',
+    default: 'none',
+    validator: oneOf('required', 'requested', 'none'),
+    importance: 'medium',
+    doc:
+      'Whether TLS clients must present a certificate signed by a trusted CA (required), may (requested: one that does not ' +
+      'verify is refused), or are not asked (none). On an SSL listener a verified client is the principal User:<subject DN>.',
+  },
+  {
+    name: 'ssl.enabled.protocols',
+    type: 'list',
+    default: 'TLSv1.2,TLSv1.3',
+    validator: listOf('TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'),
+    importance: 'medium',
+    doc: 'TLS versions TLS listeners accept (Node.js takes the lowest and highest named as the range).',
+  },
+  {
+    name: 'ssl.cipher.suites',
+    type: 'list',
+    default: null,
+    importance: 'low',
+    doc: 'Cipher suites TLS listeners allow; unset: Node.js defaults. TLS 1.2 suites use their OpenSSL names (ECDHE-RSA-AES128-GCM-SHA256).',
+  },
+  {
+    name: 'ssl.protocol',
+    type: 'string',
+    default: 'TLSv1.3',
+    importance: 'medium',
+    ignored: 'Node.js negotiates the highest version allowed by ssl.enabled.protocols.',
+    doc: 'Protocol of the SSLContext Kafka creates.',
+  },
+  {
+    name: 'ssl.endpoint.identification.algorithm',
+    type: 'string',
+    default: 'https',
+    importance: 'low',
+    ignored: 'it applies to a broker connecting to other brokers over TLS, which a single node never does.',
+    doc: 'Host name verification of the server certificate by TLS clients.',
   },
   // ---- topics -----------------------------------------------------------------------------
   {
@@ -510,6 +691,30 @@ export const BROKER_CONFIG_DEFS = [
     validator: atLeast(1),
     importance: 'high',
     doc: 'min.insync.replicas of __transaction_state. Defaults to 1 for a single broker (docs/adr/0002-single-node-defaults.md).',
+  },
+  {
+    name: 'transaction.state.log.segment.bytes',
+    type: 'int',
+    default: '104857600',
+    validator: atLeast(1),
+    importance: 'high',
+    doc: 'Segment size of __transaction_state; small segments keep its compaction and its replay at startup quick.',
+  },
+  {
+    name: 'transaction.abort.timed.out.transaction.cleanup.interval.ms',
+    type: 'int',
+    default: '10000',
+    validator: atLeast(1),
+    importance: 'low',
+    doc: 'How often transactions that outlived their timeout are looked for and aborted (fencing their producer).',
+  },
+  {
+    name: 'transaction.remove.expired.transaction.cleanup.interval.ms',
+    type: 'int',
+    default: '3600000',
+    validator: atLeast(1),
+    importance: 'low',
+    doc: 'How often transactional ids idle for longer than transactional.id.expiration.ms are looked for and removed.',
   },
 ] as const satisfies readonly ConfigDef[];
 

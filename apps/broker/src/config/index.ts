@@ -17,7 +17,19 @@ export {
 } from './broker-config.js';
 export { ConfigError, isConfigError, type ConfigProblem } from './config-error.js';
 export { parseProperties, PropertiesSyntaxError, type PropertyEntry } from './properties.js';
-export { parseListeners, formatHostPort, type ListenerSpec } from './listeners.js';
+export {
+  parseListeners,
+  parseListenerAddresses,
+  parseProtocolMap,
+  formatHostPort,
+  usesSasl,
+  usesTls,
+  LISTENER_OVERRIDABLE_KEYS,
+  type ListenerSpec,
+  type ListenerAddress,
+  type ListenerConfigName,
+  type SecurityProtocol,
+} from './listeners.js';
 export { TOPIC_CONFIG_SOURCES, topicConfigDefaults, topicDefaultProperties, type TopicConfigSource } from './topic-defaults.js';
 export { loadBrokerConfig, overridesLayer, propertiesFileLayer } from './load-config.js';
 export { formatValue, parseValue, TYPE_EXPECTATION } from './value-types.js';

@@ -1,5 +1,5 @@
 import type { Validator } from './config-def.js';
-import { parseListeners } from './listeners.js';
+import { parseListenerAddresses, parseProtocolMap } from './listeners.js';
 
 /** A validator whose only complaint is "expected <describe>". */
 function simple(describe: string, accepts: (v: unknown) => boolean): Validator {
@@ -49,14 +49,27 @@ export const clusterIdFormat: Validator = simple(
   (v) => typeof v === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(v),
 );
 
-/** A listener list Tributary can bind: see listeners.ts for the rules. */
+/**
+ * A listener list Tributary can bind: see listeners.ts for the rules. Whether each name has a
+ * security protocol depends on listener.security.protocol.map, so BrokerConfig checks that.
+ */
 export function listenerList(role: 'listeners' | 'advertised.listeners'): Validator {
   return {
-    describe: 'comma-separated NAME://host:port entries with distinct names; only PLAINTEXT for now',
+    describe: 'comma-separated NAME://host:port entries with distinct names, each name mapped by listener.security.protocol.map',
     problem: (v) => {
       if (typeof v !== 'string') return 'expected a string';
-      const parsed = parseListeners(v, role);
+      const parsed = parseListenerAddresses(v, role);
       return parsed.ok ? undefined : parsed.problem;
     },
   };
 }
+
+/** listener.security.protocol.map: NAME:PROTOCOL pairs (listeners.ts). */
+export const protocolMap: Validator = {
+  describe: 'comma-separated NAME:PROTOCOL pairs, PROTOCOL one of PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL',
+  problem: (v) => {
+    if (typeof v !== 'string') return 'expected a string';
+    const parsed = parseProtocolMap(v);
+    return parsed.ok ? undefined : parsed.problem;
+  },
+};

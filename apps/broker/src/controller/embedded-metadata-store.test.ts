@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -37,6 +37,12 @@ describe('EmbeddedMetadataStore', () => {
     const b = await open();
     expect(await b.clusterId()).toBe(id);
     await b.close();
+  });
+
+  it('keeps its file readable by the owner only (it holds SCRAM credentials)', async () => {
+    const store = await open();
+    await store.close();
+    expect((await stat(join(dir, METADATA_FILE))).mode & 0o777).toBe(0o600);
   });
 
   it('uses a configured cluster id and refuses a different one later', async () => {

@@ -10,8 +10,11 @@ import type {
   MetadataStore,
   NewTopic,
   PartitionAssignment,
+  ScramCredentialChange,
+  ScramCredentialData,
   TopicMetadata,
 } from './metadata-store.js';
+import { decodeScramCredentials, encodeScramCredentials, isStoredScramCredentials, withScramChanges, type ScramCredentialMap, type StoredScramCredentials } from './scram-credential-records.js';
 import { collisionKey, topicNameProblem } from './topic-names.js';
 
 /** File name of the embedded store inside the (first) data directory. */
@@ -26,6 +29,8 @@ interface StoredState {
   topics: Array<{ name: string; topicId: string; partitions: number[][]; configs: Record<string, string> }>;
   /** Dynamic broker configs by entity ('' = cluster default, else a node id); absent in older files. */
   brokerConfigs?: Record<string, Record<string, string>>;
+  /** SCRAM credentials by user and mechanism (base64 salt and keys); absent in older files. */
+  scramCredentials?: StoredScramCredentials;
 }
 
 export interface EmbeddedMetadataStoreOptions {
@@ -47,6 +52,7 @@ export class EmbeddedMetadataStore implements MetadataStore {
   private readonly topicsById = new Map<string, TopicMetadata>();
   private readonly brokers = new Map<number, BrokerRegistration>();
   private dynamicBrokerConfigs = new Map<string, Readonly<Record<string, string>>>();
+  private scram: ScramCredentialMap = new Map();
   private readonly listeners = new Set<(change: MetadataChange) => void>();
   /** Mutations run one at a time, each persisted before the next starts. */
   private queue: Promise<unknown> = Promise.resolve();
@@ -90,6 +96,7 @@ export class EmbeddedMetadataStore implements MetadataStore {
     for (const [entity, configs] of Object.entries(stored.brokerConfigs ?? {})) {
       store.dynamicBrokerConfigs.set(entity, Object.freeze({ ...configs }));
     }
+    store.scram = decodeScramCredentials(stored.scramCredentials ?? {});
     return store;
   }
 
@@ -196,6 +203,22 @@ export class EmbeddedMetadataStore implements MetadataStore {
     return p;
   }
 
+  async scramCredentials(): Promise<ReadonlyMap<string, ReadonlyMap<string, ScramCredentialData>>> {
+    return this.scram;
+  }
+
+  alterScramCredentials(changes: readonly ScramCredentialChange[]): Promise<void> {
+    const run = async (): Promise<void> => {
+      this.assertOpen();
+      const next = withScramChanges(this.scram, changes);
+      await this.persist(this.topics, this.dynamicBrokerConfigs, next);
+      this.scram = next;
+    };
+    const p = this.queue.then(run, run);
+    this.queue = p.catch(() => undefined);
+    return p;
+  }
+
   async registerBroker(broker: BrokerRegistration): Promise<void> {
     this.assertOpen();
     const copy: BrokerRegistration = Object.freeze({
@@ -247,6 +270,7 @@ export class EmbeddedMetadataStore implements MetadataStore {
   private async persist(
     topics: ReadonlyMap<string, TopicMetadata>,
     brokerConfigs: ReadonlyMap<string, Readonly<Record<string, string>>> = this.dynamicBrokerConfigs,
+    scram: ScramCredentialMap = this.scram,
   ): Promise<void> {
     const state: StoredState = {
       version: FORMAT_VERSION,
@@ -259,9 +283,11 @@ export class EmbeddedMetadataStore implements MetadataStore {
         configs: { ...t.configs },
       })),
       brokerConfigs: Object.fromEntries([...brokerConfigs].map(([entity, c]) => [entity, { ...c }])),
+      scramCredentials: encodeScramCredentials(scram),
     };
     try {
-      await writeFileAtomically(this.path, JSON.stringify(state, null, 2) + '\n');
+      // Owner-only: the file holds SCRAM credentials (salted keys, never passwords).
+      await writeFileAtomically(this.path, JSON.stringify(state, null, 2) + '\n', 0o600);
     } catch (err) {
       throw new MetadataError('KAFKA_STORAGE_ERROR', `writing ${this.path} failed: ${(err as Error).message}`, { cause: err });
     }
@@ -360,7 +386,8 @@ function isStoredState(v: unknown): v is StoredState {
     v.topics.every(isStoredTopic) &&
     (v.brokerConfigs === undefined ||
       (isRecord(v.brokerConfigs) &&
-        Object.values(v.brokerConfigs).every((c) => isRecord(c) && Object.values(c).every((x) => typeof x === 'string'))))
+        Object.values(v.brokerConfigs).every((c) => isRecord(c) && Object.values(c).every((x) => typeof x === 'string')))) &&
+    (v.scramCredentials === undefined || isStoredScramCredentials(v.scramCredentials))
   );
 }
 

@@ -43,6 +43,24 @@ export interface NewTopic {
   readonly topicId?: Buffer;
 }
 
+/**
+ * One user's SCRAM credential for one mechanism, as Kafka keeps it (UserScramCredentialRecord):
+ * what verifies a client's proof and proves the broker to it; never the password.
+ */
+export interface ScramCredentialData {
+  readonly salt: Buffer;
+  readonly storedKey: Buffer;
+  readonly serverKey: Buffer;
+  readonly iterations: number;
+}
+
+/** Sets (credential) or removes (null) the credential of a user for a mechanism (SCRAM-SHA-256, SCRAM-SHA-512). */
+export interface ScramCredentialChange {
+  readonly user: string;
+  readonly mechanism: string;
+  readonly credential: ScramCredentialData | null;
+}
+
 /** What changed, for components that keep derived state (logs, caches) in step with the store. */
 export type MetadataChange =
   | { readonly type: 'topic-created'; readonly topic: TopicMetadata }
@@ -72,6 +90,10 @@ export interface MetadataStore {
   brokerConfigs(entity: string): Promise<Readonly<Record<string, string>>>;
   /** Sets (string) or removes (null) dynamic broker configs of an entity; returns its new set. */
   alterBrokerConfigs(entity: string, changes: Readonly<Record<string, string | null>>): Promise<Readonly<Record<string, string>>>;
+  /** SCRAM credentials by user, then by mechanism name. */
+  scramCredentials(): Promise<ReadonlyMap<string, ReadonlyMap<string, ScramCredentialData>>>;
+  /** Applies the changes together: all are persisted before any is visible. */
+  alterScramCredentials(changes: readonly ScramCredentialChange[]): Promise<void>;
   /** Adds or replaces the registration of a broker. */
   registerBroker(broker: BrokerRegistration): Promise<void>;
   listBrokers(): Promise<BrokerRegistration[]>;

@@ -233,4 +233,29 @@ describe('GroupCoordinatorService in the broker', () => {
     expect(Date.now() - t0).toBeLessThan(3000);
     expect((await held).errorCode).toBe(ErrorCode.NOT_COORDINATOR);
   });
+
+  it('partitionFor names the group\'s partition of __consumer_offsets; completeTransaction commits a TxnOffsetCommit there, and is a no-op once closed', async () => {
+    const b = await start();
+    await b.services.topics.createTopic({ name: 'orders', numPartitions: 1 });
+    const c = await connect();
+    await c.call(ApiKey.FindCoordinator, 1, { key: 'txg', keyType: 0 });
+    const partition = b.services.groups.partitionFor('txg');
+    expect(partition).toBe(partitionForGroup('txg', PARTITIONS));
+    const sent = await c.call(ApiKey.TxnOffsetCommit, 2, {
+      transactionalId: 'tx',
+      groupId: 'txg',
+      producerId: 77n,
+      producerEpoch: 0,
+      topics: [{ name: 'orders', partitions: [{ partitionIndex: 0, committedOffset: 9n, committedLeaderEpoch: -1, committedMetadata: '' }] }],
+    });
+    expect(sent.topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.NONE);
+    const committed = async () => (await c.call(ApiKey.OffsetFetch, 1, { groupId: 'txg', topics: [{ name: 'orders', partitionIndexes: [0] }] })).topics[0]!.partitions[0]!.committedOffset;
+    // The marker went to another partition: nothing to complete here.
+    await b.services.groups.completeTransaction(77, [(partition + 1) % PARTITIONS], true);
+    expect(await committed()).toBe(-1n);
+    await b.services.groups.completeTransaction(77, [partition], true);
+    expect(await committed()).toBe(9n);
+    await b.services.groups.close();
+    await expect(b.services.groups.completeTransaction(77, [partition], false)).resolves.toBeUndefined();
+  });
 });

@@ -68,6 +68,22 @@ export class GroupCoordinatorService {
     return this.current;
   }
 
+  /** The partition of __consumer_offsets holding the group (where a TxnOffsetCommit's marker must go). */
+  partitionFor(groupId: string): number {
+    return this.current.partitionFor(groupId);
+  }
+
+  /**
+   * Called by the transaction coordinator once a transaction's COMMIT or ABORT markers have been
+   * appended to these partitions of __consumer_offsets (Kafka's
+   * GroupCoordinator.scheduleHandleTxnCompletion): the producer's offsets committed in that
+   * transaction become visible (commit) or are dropped (abort). A no-op once closed.
+   */
+  async completeTransaction(producerId: number, offsetsPartitions: readonly number[], commit: boolean): Promise<void> {
+    if (this.closed) return;
+    await this.current.completeTransaction(producerId, offsetsPartitions, commit);
+  }
+
   /**
    * FindCoordinator's part: makes sure __consumer_offsets exists and is loaded (creating it on the
    * first call, as Kafka does on the first lookup) and resolves to NONE, or to

@@ -5,3 +5,4 @@ export { ensureOffsetsTopic, OFFSETS_TOPIC_CONFIGS } from './offsets-topic.js';
 export { groupCoordinatorConfigFrom } from './broker-group-config.js';
 export { clockScheduler } from './clock-scheduler.js';
 export * from './group/index.js';
+export * from './transaction/index.js';

@@ -1,8 +1,8 @@
-import { decodeRecordBatches, encodeRecordBatchSync, ErrorCode } from '@tributary/protocol';
+import { decodeRecordBatches, encodeRecordBatchSync, endTxnMarkerBatch, ErrorCode } from '@tributary/protocol';
 import { LogManager } from '@tributary/storage';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../test-support/test-env.js';
-import type { CoordinatorRecord } from './group/coordinator-log.js';
+import { recordsOf, type CoordinatorLogEntry, type CoordinatorRecord } from './group/coordinator-log.js';
 import { GroupCoordinatorError } from './group/errors.js';
 import { localOffsetsPartitions, type OffsetsPartitions } from './offsets-partitions.js';
 import { StorageCoordinatorLog } from './storage-coordinator-log.js';
@@ -13,8 +13,24 @@ const text = (r: CoordinatorRecord) => [r.key.toString(), r.value?.toString() ??
 
 async function readAll(log: StorageCoordinatorLog, partition: number): Promise<CoordinatorRecord[]> {
   const out: CoordinatorRecord[] = [];
-  for await (const r of log.readAll(partition)) out.push(r);
+  for await (const r of recordsOf(log.readAll(partition))) out.push(r);
   return out;
+}
+
+/** Batches and markers as text: "records" with the producer id (or -) and keys, "COMMIT:pid" / "ABORT:pid". */
+async function entries(log: StorageCoordinatorLog, partition: number): Promise<string[]> {
+  const out: string[] = [];
+  for await (const e of log.readAll(partition)) out.push(describeEntry(e));
+  return out;
+}
+
+function describeEntry(e: CoordinatorLogEntry): string {
+  if (e.kind === 'marker') return `${e.commit ? 'COMMIT' : 'ABORT'}:${e.producerId}`;
+  return `${e.producerId ?? '-'}:${e.records.map((r) => r.key.toString()).join(',')}`;
+}
+
+function marker(producerId: number, commit: boolean, producerEpoch = 0): Buffer {
+  return encodeRecordBatchSync(endTxnMarkerBatch({ commit, producerId: BigInt(producerId), producerEpoch, coordinatorEpoch: 0, timestamp: 1_700_000_000_000n }));
 }
 
 describe('StorageCoordinatorLog (the coordinator on the broker storage)', () => {
@@ -116,5 +132,56 @@ describe('StorageCoordinatorLog (the coordinator on the broker storage)', () => 
     for (let r = await iterator.next(); !r.done; r = await iterator.next()) rest++;
     // The first chunk (1 MiB: two 512 KiB records) was read before close; nothing after it.
     expect(rest).toBeLessThan(6);
+  });
+
+  it('writes a transactional append as a transactional batch of the producer, with sequences that follow on', async () => {
+    const log = new StorageCoordinatorLog(localOffsetsPartitions(logs), now);
+    await log.append(0, [rec('a', '1'), rec('b', '2')], { producerId: 42, producerEpoch: 3 });
+    // A second commit of the same transaction, then one after the transaction ended.
+    await log.append(0, [rec('a', '3')], { producerId: 42, producerEpoch: 3 });
+    await logs.getLog(TOPIC, 0)!.append(marker(42, true, 3), { origin: 'coordinator' });
+    await log.append(0, [rec('c', '4')], { producerId: 42, producerEpoch: 3 });
+    await log.append(0, [rec('plain', '5')]);
+
+    const stored = await decodeRecordBatches((await logs.getLog(TOPIC, 0)!.read(0, 1 << 20)).records);
+    expect(stored.map((b) => [b.isTransactional, b.isControl, b.producerId, b.producerEpoch, b.baseSequence])).toEqual([
+      [true, false, 42n, 3, 0],
+      [true, false, 42n, 3, 2],
+      [true, true, 42n, 3, -1],
+      [true, false, 42n, 3, 3],
+      [false, false, -1n, -1, -1],
+    ]);
+    // The open transaction (offset 4) holds the partition's last stable offset.
+    expect(logs.getLog(TOPIC, 0)!.lastStableOffset).toBe(4);
+    expect(await entries(log, 0)).toEqual(['42:a,b', '42:a', 'COMMIT:42', '42:c', '-:plain']);
+  });
+
+  it('starts a producer over at sequence 0 in a new epoch, and rejects a fenced (older) epoch with INVALID_PRODUCER_EPOCH', async () => {
+    const log = new StorageCoordinatorLog(localOffsetsPartitions(logs), now);
+    await log.append(0, [rec('a', '1')], { producerId: 7, producerEpoch: 0 });
+    await logs.getLog(TOPIC, 0)!.append(marker(7, false, 0), { origin: 'coordinator' });
+    await log.append(0, [rec('b', '2')], { producerId: 7, producerEpoch: 1 });
+    await expect(log.append(0, [rec('zombie', '3')], { producerId: 7, producerEpoch: 0 })).rejects.toMatchObject({ errorCode: ErrorCode.INVALID_PRODUCER_EPOCH });
+    const stored = await decodeRecordBatches((await logs.getLog(TOPIC, 0)!.read(0, 1 << 20)).records);
+    expect(stored.filter((b) => !b.isControl).map((b) => [b.producerEpoch, b.baseSequence])).toEqual([
+      [0, 0],
+      [1, 0],
+    ]);
+    expect(await entries(log, 0)).toEqual(['7:a', 'ABORT:7', '7:b']);
+  });
+
+  it('reads markers of several producers in log order and skips control batches that are not transaction markers', async () => {
+    const log = new StorageCoordinatorLog(localOffsetsPartitions(logs), now);
+    const raw = logs.getLog(TOPIC, 1)!;
+    await log.append(1, [rec('x', '1')], { producerId: 1, producerEpoch: 0 });
+    await log.append(1, [rec('y', '1')], { producerId: 2, producerEpoch: 0 });
+    await raw.append(marker(2, true), { origin: 'coordinator' });
+    // A KRaft leader-change control record (type 2) carries no transaction outcome.
+    await raw.append(
+      encodeRecordBatchSync({ isControl: true, records: [{ key: Buffer.from([0, 0, 0, 2]), value: Buffer.from([0, 0, 0, 0, 0, 0]) }] }),
+      { origin: 'coordinator' },
+    );
+    await raw.append(marker(1, false), { origin: 'coordinator' });
+    expect(await entries(log, 1)).toEqual(['1:x', '2:y', 'COMMIT:2', 'ABORT:1']);
   });
 });

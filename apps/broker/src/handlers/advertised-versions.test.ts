@@ -85,6 +85,15 @@ function kafkaPythonGuess(advertised: Partial<Record<ApiKey, VersionRange>>): st
   return '0.10.0';
 }
 
+/** APIs whose every version is flexible, advertised anyway (commented in advertised-versions.ts). */
+const FLEXIBLE_ONLY_EXCEPTIONS: number[] = [
+  ApiKey.DescribeCluster,
+  ApiKey.DescribeUserScramCredentials,
+  ApiKey.AlterUserScramCredentials,
+  ApiKey.DescribeTransactions,
+  ApiKey.ListTransactions,
+];
+
 describe('advertised version policy', () => {
   it('enables every librdkafka 2.0.2 feature the broker needs', () => {
     for (const [feature, rules] of Object.entries(LIBRDKAFKA_2_0_2_FEATURES)) {
@@ -118,8 +127,11 @@ describe('advertised version policy', () => {
       expect(range.max, spec.name).toBeLessThanOrEqual(spec.validVersions.max);
       const firstFlexible = spec.flexibleVersions?.min ?? Infinity;
       if (Number(key) === ApiKey.ApiVersions) expect(range.max).toBe(3);
-      // An API with no non-flexible version at all (DescribeCluster) can only be advertised flexible.
-      else if (spec.validVersions.min >= firstFlexible) expect(range.min, spec.name).toBe(spec.validVersions.min);
+      // An API with no non-flexible version at all can only be advertised flexible: the listed exceptions.
+      else if (spec.validVersions.min >= firstFlexible) {
+        expect(FLEXIBLE_ONLY_EXCEPTIONS, spec.name).toContain(Number(key));
+        expect(range.min, spec.name).toBe(spec.validVersions.min);
+      }
       else expect(range.max, `${spec.name} must stay below its first flexible version`).toBeLessThan(firstFlexible);
     }
   });
@@ -141,6 +153,12 @@ describe('advertised version policy', () => {
       [ApiKey.CreateTopics, [0, 3]],
       [ApiKey.DeleteTopics, [0, 1, 3]],
       [ApiKey.DescribeConfigs, [0, 2]],
+      // kafkajs transactional producer (COMPATIBILITY.md §3a): FindCoordinator key type 1 needs v1+.
+      [ApiKey.InitProducerId, [0, 1]],
+      [ApiKey.AddPartitionsToTxn, [0, 1]],
+      [ApiKey.AddOffsetsToTxn, [0, 1]],
+      [ApiKey.TxnOffsetCommit, [0, 1]],
+      [ApiKey.EndTxn, [0, 1]],
     ];
     for (const [key, versions] of mustInclude) {
       const r = ADVERTISED_VERSIONS[key]!;

@@ -49,6 +49,9 @@ export const ADVERTISED_VERSIONS: Readonly<Partial<Record<ApiKey, VersionRange>>
   [ApiKey.AddOffsetsToTxn]: { min: 0, max: 2 },
   [ApiKey.EndTxn]: { min: 0, max: 2 },
   [ApiKey.TxnOffsetCommit]: { min: 0, max: 2 },
+  // Sent by transaction coordinators to partition leaders, not by clients; Kafka brokers serve it,
+  // so this one does too. v1 is flexible: clamped to v0 like the rest.
+  [ApiKey.WriteTxnMarkers]: { min: 0, max: 0 },
   [ApiKey.DescribeConfigs]: { min: 0, max: 2 },
   [ApiKey.AlterConfigs]: { min: 0, max: 1 },
   [ApiKey.SaslAuthenticate]: { min: 0, max: 1 },
@@ -60,9 +63,18 @@ export const ADVERTISED_VERSIONS: Readonly<Partial<Record<ApiKey, VersionRange>>
   // v1, DescribeLogDirs v2); none of the three clients sends them, the Java AdminClient does.
   [ApiKey.IncrementalAlterConfigs]: { min: 0, max: 0 },
   [ApiKey.DescribeLogDirs]: { min: 0, max: 1 },
-  // Kafka 2.8+ (KIP-700). Every version is flexible, so it is the one exception to the rule above;
+  // Kafka 2.8+ (KIP-700). Every version is flexible, so it is an exception to the rule above;
   // clients that do not know key 60 ignore it (the Java AdminClient falls back to Metadata).
   [ApiKey.DescribeCluster]: { min: 0, max: 1 },
+  // Kafka 2.7+ (KIP-554): SCRAM user management. Their only version is flexible, the same exception
+  // as DescribeCluster; none of the three clients sends them (librdkafka from 2.2, the Java AdminClient does).
+  [ApiKey.DescribeUserScramCredentials]: { min: 0, max: 0 },
+  [ApiKey.AlterUserScramCredentials]: { min: 0, max: 0 },
+  // Kafka 3.0+ (KIP-664; ListTransactions v1 with its duration filter is KIP-994): transaction
+  // administration (kafka-transactions.sh, the Java AdminClient). Every version is flexible, the
+  // same exception as DescribeCluster; none of the three clients sends them.
+  [ApiKey.DescribeTransactions]: { min: 0, max: 0 },
+  [ApiKey.ListTransactions]: { min: 0, max: 1 },
 };
 
 /** The advertised range of an API key; throws for a key the policy does not cover (a programming error). */

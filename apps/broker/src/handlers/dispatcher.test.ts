@@ -14,6 +14,8 @@ import { EmbeddedMetadataStore } from '../controller/embedded-metadata-store.js'
 import { openAdminPlane } from '../controller/admin-plane.js';
 import { GroupCoordinatorService } from '../coordinator/group-coordinator-service.js';
 import { replicatedOffsetsPartitions } from '../coordinator/offsets-partitions.js';
+import { replicatedTransactionStatePartitions } from '../coordinator/transaction/storage-transaction-log.js';
+import { TransactionCoordinatorService } from '../coordinator/transaction/transaction-coordinator-service.js';
 import type { BrokerServices } from '../services.js';
 import { memoryLogger, tempDir } from '../test-support/test-env.js';
 import { apiVersionsHandler } from './api-versions.js';
@@ -39,6 +41,7 @@ beforeAll(async () => {
   const clock = { now: () => 0 };
   const { topics, configs } = await openAdminPlane({ config, metadata, logManager, logger: mem.logger });
   const replicaManager = await ReplicaManager.open({ nodeId: 1, metadata, logManager, logger: mem.logger, clock });
+  const producerIds = await ProducerIdManager.open({ dir: t.dir });
   services = {
     config,
     nodeId: 1,
@@ -56,12 +59,22 @@ beforeAll(async () => {
       clock,
       logger: mem.logger,
     }),
+    transactions: await TransactionCoordinatorService.start({
+      config,
+      topics,
+      partitions: replicatedTransactionStatePartitions(replicaManager, logManager),
+      markers: { write: async () => [] },
+      producerIds,
+      clock,
+      logger: mem.logger,
+    }),
     replicaManager,
-    producerIds: await ProducerIdManager.open({ dir: t.dir }),
+    producerIds,
     advertisedEndpoints: () => [],
   };
 });
 afterAll(async () => {
+  await services.transactions.close();
   await services.groups.close();
   await services.logManager.close();
   await services.metadata.close();

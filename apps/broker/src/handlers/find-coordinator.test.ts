@@ -14,7 +14,7 @@ describe('FindCoordinator', () => {
   beforeAll(async () => {
     const t = await tempDir();
     cleanup = t.cleanup;
-    broker = await startBroker({ port: 0, dataDir: t.dir, logger: silentLogger(), config: { 'offsets.topic.num.partitions': 3 } });
+    broker = await startBroker({ port: 0, dataDir: t.dir, logger: silentLogger(), config: { 'offsets.topic.num.partitions': 3, 'transaction.state.log.num.partitions': 2 } });
     client = await WireClient.connect(broker.port);
   });
   afterAll(async () => {
@@ -29,10 +29,15 @@ describe('FindCoordinator', () => {
     if (version >= 1) expect(r.errorMessage).toBeNull();
   });
 
-  it('answers a transactional id with COORDINATOR_NOT_AVAILABLE and says why (no transaction coordinator yet)', async () => {
-    const r = await client.call(ApiKey.FindCoordinator, 2, { key: 'tx-1', keyType: 1 });
-    expect(r).toMatchObject({ errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, nodeId: -1, host: '', port: -1 });
-    expect(r.errorMessage).toMatch(/transactions are not supported/i);
+  it('finds this broker as the coordinator of any transactional id, creating __transaction_state on the first lookup', async () => {
+    expect(await broker.services.metadata.getTopic('__transaction_state')).toBeUndefined();
+    for (const version of [1, 2]) {
+      const r = await client.call(ApiKey.FindCoordinator, version, { key: `tx-v${version}`, keyType: 1 });
+      expect(r).toMatchObject({ errorCode: ErrorCode.NONE, errorMessage: null, nodeId: broker.nodeId, host: '127.0.0.1', port: broker.port });
+    }
+    const topic = await broker.services.metadata.getTopic('__transaction_state');
+    expect(topic?.partitions).toHaveLength(2);
+    expect(topic?.configs).toMatchObject({ 'cleanup.policy': 'compact', 'compression.type': 'uncompressed', 'min.insync.replicas': '1' });
   });
 
   it('refuses an unknown key type with INVALID_REQUEST', async () => {
@@ -48,6 +53,6 @@ describe('FindCoordinator', () => {
       { key: 'b', nodeId: broker.nodeId, host: '127.0.0.1', port: broker.port, errorCode: ErrorCode.NONE, errorMessage: null },
     ]);
     const tx = await callHandler(broker, findCoordinatorHandler, 4, { keyType: 1, coordinatorKeys: ['t1'] });
-    expect(tx.coordinators).toMatchObject([{ key: 't1', nodeId: -1, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE }]);
+    expect(tx.coordinators).toMatchObject([{ key: 't1', nodeId: broker.nodeId, port: broker.port, errorCode: ErrorCode.NONE }]);
   });
 });

@@ -18,9 +18,10 @@ interface Lookup {
 
 /**
  * FindCoordinator (key 10): which broker coordinates a group (key type 0) or a transactional id
- * (key type 1). A single node coordinates every group; the first group lookup creates
- * __consumer_offsets (Kafka creates it on the first lookup too). v0-3 carry one key and answer
- * at the top level; v4+ carry `coordinatorKeys` and answer per key.
+ * (key type 1). A single node coordinates every group and every transactional id; the first
+ * lookup of each kind creates __consumer_offsets or __transaction_state (Kafka creates them on the
+ * first lookup too). v0-3 carry one key and answer at the top level; v4+ carry `coordinatorKeys`
+ * and answer per key.
  */
 export const findCoordinatorHandler = defineHandler({
   apiKey: ApiKey.FindCoordinator,
@@ -57,10 +58,15 @@ async function lookup(ctx: RequestContext, keyType: number, key: string): Promis
       ctx.log.debug({ group: key, partition: ctx.services.groups.coordinator.partitionFor(key) }, 'group coordinator lookup');
       return { errorCode: ErrorCode.NONE, errorMessage: null, node };
     }
-    case TRANSACTION_KEY_TYPE:
-      // No transaction coordinator yet. COORDINATOR_NOT_AVAILABLE is what Kafka answers while one
-      // is not ready; clients retry it and then report the message.
-      return failure(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'Transactions are not supported by this broker yet.');
+    case TRANSACTION_KEY_TYPE: {
+      // The first lookup creates __transaction_state, as Kafka does.
+      const errorCode = await ctx.services.transactions.prepare();
+      if (errorCode !== ErrorCode.NONE) return failure(errorCode, 'The coordinator is not available.');
+      const node = coordinatorNode(ctx.services, ctx.connection.listenerName);
+      if (!node) return failure(ErrorCode.COORDINATOR_NOT_AVAILABLE, `listener ${ctx.connection.listenerName} is not advertised`);
+      ctx.log.debug({ transactionalId: key, partition: ctx.services.transactions.partitionFor(key) }, 'transaction coordinator lookup');
+      return { errorCode: ErrorCode.NONE, errorMessage: null, node };
+    }
     default:
       return failure(ErrorCode.INVALID_REQUEST, `Unknown coordinator type ${keyType} in FindCoordinator request`);
   }

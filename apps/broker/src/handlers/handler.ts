@@ -1,5 +1,7 @@
 import type { ApiKey, RequestByKey, ResponseByKey } from '@tributary/protocol';
 import type { Logger } from 'pino';
+import type { SecurityProtocol } from '../config/listeners.js';
+import type { KafkaPrincipal } from '../security/principal.js';
 import type { BrokerServices } from '../services.js';
 import type { VersionRange } from './advertised-versions.js';
 import type { HandlerRegistry } from './registry.js';
@@ -27,6 +29,14 @@ export interface ConnectionInfo {
   readonly listenerName: string;
   readonly remoteAddress: string;
   readonly remotePort: number;
+  /** The listener's security protocol; absent means PLAINTEXT (connections made up by tests). */
+  readonly securityProtocol?: SecurityProtocol;
+  /**
+   * Who the client is, for authorization: User:<name> after SASL or with a verified TLS client
+   * certificate, User:ANONYMOUS otherwise (absent means ANONYMOUS). Requests reach handlers only
+   * after authentication, so a handler never sees it change.
+   */
+  readonly principal?: KafkaPrincipal;
 }
 
 /** Everything a handler gets besides the decoded request body. */

@@ -10,8 +10,15 @@ import { offsetCommitHandler } from './offset-commit.js';
 import { offsetDeleteHandler } from './offset-delete.js';
 import { offsetFetchHandler } from './offset-fetch.js';
 import { syncGroupHandler } from './sync-group.js';
+import { txnOffsetCommitHandler } from './txn-offset-commit.js';
 import { fetchHandler } from './fetch.js';
 import { initProducerIdHandler } from './init-producer-id.js';
+import { addPartitionsToTxnHandler } from './add-partitions-to-txn.js';
+import { addOffsetsToTxnHandler } from './add-offsets-to-txn.js';
+import { endTxnHandler } from './end-txn.js';
+import { writeTxnMarkersHandler } from './write-txn-markers.js';
+import { describeTransactionsHandler } from './describe-transactions.js';
+import { listTransactionsHandler } from './list-transactions.js';
 import { listOffsetsHandler } from './list-offsets.js';
 import { metadataHandler } from './metadata.js';
 import { produceHandler } from './produce.js';
@@ -24,6 +31,10 @@ import { describeClusterHandler } from './describe-cluster.js';
 import { describeConfigsHandler } from './describe-configs.js';
 import { describeLogDirsHandler } from './describe-log-dirs.js';
 import { incrementalAlterConfigsHandler } from './incremental-alter-configs.js';
+import { saslHandshakeHandler } from './sasl-handshake.js';
+import { saslAuthenticateHandler } from './sasl-authenticate.js';
+import { describeUserScramCredentialsHandler } from './describe-user-scram-credentials.js';
+import { alterUserScramCredentialsHandler } from './alter-user-scram-credentials.js';
 import type { AnyApiHandler } from './handler.js';
 
 /**
@@ -46,11 +57,19 @@ export function defaultHandlers(): AnyApiHandler[] {
     heartbeatHandler,
     leaveGroupHandler,
     offsetCommitHandler,
+    txnOffsetCommitHandler,
     offsetFetchHandler,
     offsetDeleteHandler,
     describeGroupsHandler,
     listGroupsHandler,
     deleteGroupsHandler,
+    // Transactions (coordinator in ../coordinator/transaction, markers in ../replica/txn-markers.ts).
+    addPartitionsToTxnHandler,
+    addOffsetsToTxnHandler,
+    endTxnHandler,
+    writeTxnMarkersHandler,
+    describeTransactionsHandler,
+    listTransactionsHandler,
     // Admin plane (TopicManager and ConfigAdmin in ../controller).
     createTopicsHandler,
     deleteTopicsHandler,
@@ -61,6 +80,11 @@ export function defaultHandlers(): AnyApiHandler[] {
     deleteRecordsHandler,
     describeClusterHandler,
     describeLogDirsHandler,
+    // Security (authenticator and SCRAM credentials in ../security).
+    saslHandshakeHandler,
+    saslAuthenticateHandler,
+    describeUserScramCredentialsHandler,
+    alterUserScramCredentialsHandler,
   ];
 }
 

@@ -24,15 +24,21 @@ describe('InitProducerId', () => {
     expect(c.producerId).toBeGreaterThan(a.producerId);
   });
 
-  it('checks transactional requests as Kafka does, then answers UNSUPPORTED_VERSION (no transaction coordinator)', async () => {
+  it('checks transactional requests as Kafka does before anything else', async () => {
     expect(await init({ transactionalId: '' })).toMatchObject({ errorCode: ErrorCode.INVALID_REQUEST, producerId: -1n, producerEpoch: -1 });
     expect((await init({ transactionalId: 'tx', transactionTimeoutMs: 60_001 })).errorCode).toBe(ErrorCode.INVALID_TRANSACTION_TIMEOUT);
     expect((await init({ transactionalId: 'tx', transactionTimeoutMs: 0 })).errorCode).toBe(ErrorCode.INVALID_TRANSACTION_TIMEOUT);
-    expect(await init({ transactionalId: 'tx', transactionTimeoutMs: 60_000 })).toMatchObject({
-      errorCode: ErrorCode.UNSUPPORTED_VERSION,
-      producerId: -1n,
-      producerEpoch: -1,
-    });
+    // Refused requests create nothing.
+    expect(await b.services.metadata.getTopic('__transaction_state')).toBeUndefined();
+  });
+
+  it('gives a transactional id a producer id, then the next epoch on every new instance', async () => {
+    const first = await init({ transactionalId: 'tx-init' });
+    expect(first).toMatchObject({ errorCode: ErrorCode.NONE, producerEpoch: 0 });
+    // The first transactional InitProducerId created __transaction_state (no FindCoordinator was sent).
+    expect(await b.services.metadata.getTopic('__transaction_state')).toBeDefined();
+    const second = await init({ transactionalId: 'tx-init' }, 0);
+    expect(second).toMatchObject({ errorCode: ErrorCode.NONE, producerId: first.producerId, producerEpoch: 1 });
   });
 });
 

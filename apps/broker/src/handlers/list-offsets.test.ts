@@ -1,4 +1,4 @@
-import { ApiKey, encodeRecordBatchSync, ErrorCode } from '@tributary/protocol';
+import { ApiKey, encodeRecordBatchSync, endTxnMarkerBatch, ErrorCode } from '@tributary/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataPlaneBroker, produceBody } from '../replica/test-kit.js';
 
@@ -97,5 +97,32 @@ describe('ListOffsets', () => {
     for (const version of [1, 2, 3]) {
       expect(await one({ timestamp: -1 }, { version })).toMatchObject({ errorCode: 0, offset: 5n, leaderEpoch: -1 });
     }
+  });
+
+  it('read_committed: latest is the last stable offset of an open transaction, and look-ups by time stop there', async () => {
+    await b.createTopic('lo-txn');
+    const log = b.services.logManager.getLog('lo-txn', 0)!;
+    const at = (delta: number) => BigInt(T0 + delta);
+    await log.append(encodeRecordBatchSync({ records: [{ value: Buffer.from('a'), timestamp: at(1) }] }));
+    // An open transaction at offset 1 (written as its producer would), then a plain record.
+    await log.append(encodeRecordBatchSync({ producerId: 40n, producerEpoch: 0, baseSequence: 0, isTransactional: true, records: [{ value: Buffer.from('t'), timestamp: at(2) }] }));
+    await log.append(encodeRecordBatchSync({ records: [{ value: Buffer.from('b'), timestamp: at(3) }] }));
+
+    const query = (timestamp: number, isolationLevel: number) =>
+      b
+        .request(ApiKey.ListOffsets, 5, {
+          replicaId: -1,
+          isolationLevel,
+          topics: [{ name: 'lo-txn', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: BigInt(timestamp), maxNumOffsets: 1 }] }],
+        })
+        .then((r) => r.topics[0]!.partitions[0]!);
+    expect(await query(-1, 1)).toMatchObject({ errorCode: 0, offset: 1n });
+    expect(await query(-1, 0)).toMatchObject({ errorCode: 0, offset: 3n });
+    expect(await query(T0 + 3, 1)).toMatchObject({ errorCode: 0, offset: -1n, timestamp: -1n });
+    expect(await query(T0 + 3, 0)).toMatchObject({ errorCode: 0, offset: 2n, timestamp: BigInt(T0 + 3) });
+
+    await log.append(encodeRecordBatchSync(endTxnMarkerBatch({ commit: true, producerId: 40n, producerEpoch: 0, coordinatorEpoch: 0, timestamp: at(4) })), { origin: 'coordinator' });
+    expect(await query(-1, 1)).toMatchObject({ errorCode: 0, offset: 4n });
+    expect(await query(T0 + 3, 1)).toMatchObject({ errorCode: 0, offset: 2n });
   });
 });

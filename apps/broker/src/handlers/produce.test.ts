@@ -165,10 +165,12 @@ describe('Produce', () => {
     expect(partitionOf(await produce('__consumer_offsets', batchOf(['x']))).errorCode).toBe(ErrorCode.INVALID_TOPIC_EXCEPTION);
   });
 
-  it('refuses transactional batches with INVALID_TXN_STATE (no transaction coordinator)', async () => {
+  it('refuses a transactional batch of a producer id no transactional id uses (INVALID_PRODUCER_ID_MAPPING)', async () => {
+    // Accepting it would leave a transaction open in the log with nothing to ever end it
+    // (transactions.test.ts covers batches of real transactions).
     await b.createTopic('p-txn');
     const batch = batchOf(['t'], { producerId: 42n, producerEpoch: 0, baseSequence: 0, isTransactional: true });
-    expect(partitionOf(await produce('p-txn', batch)).errorCode).toBe(ErrorCode.INVALID_TXN_STATE);
+    expect(partitionOf(await produce('p-txn', batch)).errorCode).toBe(ErrorCode.INVALID_PRODUCER_ID_MAPPING);
   });
 
   it('stamps LogAppendTime when the topic asks for it', async () => {

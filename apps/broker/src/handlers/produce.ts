@@ -40,7 +40,7 @@ export const produceHandler = defineHandler({
     request.topicData.forEach((topic, t) => {
       results.push(
         topic.partitionData.map((p, i) => {
-          const problem = checkProduceRecords(version, p.records);
+          const problem = checkProduceRecords(version, p.records, { topic: topic.name, partition: p.index, transactions: ctx.services.transactions });
           if (problem) return failed(problem.errorCode, problem.message);
           entries.push({ topic: topic.name, partition: p.index, records: p.records! });
           slots.push([t, i]);

@@ -1,8 +1,10 @@
 import type { Socket } from 'node:net';
-import { FrameDecoder, isProtocolError } from '@tributary/protocol';
+import { ApiKey, FrameDecoder, isProtocolError } from '@tributary/protocol';
 import type { Logger } from 'pino';
-import type { Dispatcher } from '../handlers/dispatcher.js';
+import type { DispatchOutcome, Dispatcher } from '../handlers/dispatcher.js';
 import type { ConnectionInfo } from '../handlers/handler.js';
+import type { KafkaPrincipal } from '../security/principal.js';
+import type { AuthStep, SaslServerAuthenticator } from '../security/sasl-authenticator.js';
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -15,9 +17,13 @@ export interface ConnectionLimits {
   readonly idleTimeoutMs: number;
 }
 
+/** ConnectionInfo as the network layer keeps it: the principal changes when SASL completes. */
+export type MutableConnectionInfo = { -readonly [K in keyof ConnectionInfo]: ConnectionInfo[K] };
+
 /** A snapshot of one connection's state, for tests and diagnostics. */
 export interface ConnectionStats {
   readonly id: number;
+  readonly listenerName: string;
   readonly remoteAddress: string;
   readonly remotePort: number;
   /** Requests received and not yet started. */
@@ -30,6 +36,8 @@ export interface ConnectionStats {
   readonly pendingWriteBytes: number;
   readonly bytesRead: number;
   readonly requestsHandled: number;
+  /** Who the client is (User:ANONYMOUS until SASL authentication completes). */
+  readonly principal: KafkaPrincipal | undefined;
 }
 
 /**
@@ -42,9 +50,14 @@ export interface ConnectionStats {
  * the client is not reading its responses; no new request is started until the buffer drains. So
  * the memory a connection holds is bounded by the queue, one chunk of read-ahead, the frame being
  * assembled (≤ maxRequestBytes) and one response beyond the high-water mark.
+ *
+ * On a SASL listener every frame goes to the connection's authenticator until the client has
+ * authenticated, with frames capped at sasl.server.max.receive.size meanwhile; afterwards frames
+ * go to the dispatcher as on any listener, except a SaslHandshake that starts re-authentication and
+ * any request once the session has expired (connections.max.reauth.ms), which closes the connection.
  */
 export class Connection {
-  private readonly decoder: FrameDecoder;
+  private decoder: FrameDecoder;
   private readonly queue: Buffer[] = [];
   private busy = false;
   private paused = false;
@@ -57,12 +70,15 @@ export class Connection {
 
   constructor(
     private readonly socket: Socket,
-    readonly info: ConnectionInfo,
+    readonly info: MutableConnectionInfo,
     private readonly dispatcher: Dispatcher,
     private readonly limits: ConnectionLimits,
     private readonly log: Logger,
+    /** Present on SASL listeners. */
+    private readonly authenticator?: SaslServerAuthenticator,
   ) {
-    this.decoder = new FrameDecoder(limits.maxRequestBytes);
+    const maxFrame = authenticator ? Math.min(authenticator.maxReceiveSize, limits.maxRequestBytes) : limits.maxRequestBytes;
+    this.decoder = new FrameDecoder(maxFrame);
     this.closedPromise = new Promise((resolve) => socket.once('close', () => resolve()));
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -87,6 +103,7 @@ export class Connection {
   stats(): ConnectionStats {
     return {
       id: this.info.id,
+      listenerName: this.info.listenerName,
       remoteAddress: this.info.remoteAddress,
       remotePort: this.info.remotePort,
       queuedRequests: this.queue.length,
@@ -95,6 +112,7 @@ export class Connection {
       pendingWriteBytes: this.socket.writableLength,
       bytesRead: this.bytesRead,
       requestsHandled: this.requestsHandled,
+      principal: this.info.principal,
     };
   }
 
@@ -164,15 +182,18 @@ export class Connection {
 
   private run(frame: Buffer): void {
     this.busy = true;
-    this.dispatcher.dispatch(frame, this.info).then(
+    this.route(frame).then(
       (outcome) => {
         this.busy = false;
         this.requestsHandled++;
         if (outcome.kind === 'close') {
-          this.violation(outcome.reason);
+          // A failed login is the client's business (the authenticator logged it); a broken protocol is a warning.
+          if ('authenticationFailed' in outcome) this.closeAfter(outcome.frame, outcome.reason);
+          else this.violation(outcome.reason);
           return;
         }
-        if (outcome.kind === 'respond' && !this.closed && this.socket.writable) this.socket.write(outcome.frame);
+        if (outcome.kind === 'authenticated' && !this.authenticated(outcome.principal)) return;
+        if (outcome.kind !== 'none' && !this.closed && this.socket.writable) this.socket.write(outcome.frame);
         this.pump();
       },
       (err: unknown) => {
@@ -182,6 +203,51 @@ export class Connection {
         this.socket.destroy();
       },
     );
+  }
+
+  /** Where a frame goes: the authenticator while (re-)authenticating, else the dispatcher. */
+  private route(frame: Buffer): Promise<DispatchOutcome | AuthStep> {
+    const auth = this.authenticator;
+    if (auth === undefined) return this.dispatcher.dispatch(frame, this.info);
+    if (auth.inProgress) return auth.handle(frame);
+    const apiKey = frame.length >= 2 ? frame.readInt16BE(0) : -1;
+    // Kafka's KafkaChannel.maybeBeginServerReauthentication: a handshake on an authenticated connection.
+    if (apiKey === ApiKey.SaslHandshake && auth.beginReauthentication()) return auth.handle(frame);
+    if (auth.sessionExpired()) {
+      const reason = 'SASL session expired (connections.max.reauth.ms) and the client did not re-authenticate';
+      return Promise.resolve({ kind: 'close', reason, authenticationFailed: true });
+    }
+    return this.dispatcher.dispatch(frame, this.info);
+  }
+
+  /**
+   * Authentication succeeded: requests may now be as large as socket.request.max.bytes. A client
+   * that sent bytes past its last token before the answer came has broken the SASL exchange (no
+   * client does; Kafka would read them as the next request, here they were held to the SASL limit).
+   */
+  private authenticated(principal: KafkaPrincipal): boolean {
+    this.info.principal = principal;
+    if (this.decoder.maxFrameSize === this.limits.maxRequestBytes) return true;
+    if (this.decoder.pendingBytes > 0) {
+      this.violation('bytes of a request arrived before SASL authentication completed');
+      return false;
+    }
+    this.decoder = new FrameDecoder(this.limits.maxRequestBytes);
+    return true;
+  }
+
+  /** Sends Kafka's last response to a failed authentication, if there is one, then closes. */
+  private closeAfter(frame: Buffer | undefined, reason: string): void {
+    this.log.debug({ conn: this.info.id, remote: `${this.info.remoteAddress}:${this.info.remotePort}` }, `closing connection: ${reason}`);
+    this.closing = true;
+    this.queue.length = 0;
+    this.socket.pause();
+    if (frame === undefined || this.closed || !this.socket.writable) {
+      this.socket.destroy();
+      return;
+    }
+    this.finishing = true;
+    this.socket.end(frame, () => this.socket.destroy());
   }
 
   private applyBackpressure(): void {

@@ -1,2 +1,2 @@
-export { SocketServer, type BoundListener } from './socket-server.js';
+export { SocketServer, type BoundListener, type SocketSecurity } from './socket-server.js';
 export { Connection, type ConnectionLimits, type ConnectionStats } from './connection.js';

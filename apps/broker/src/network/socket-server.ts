@@ -1,13 +1,18 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
-import type { ListenerSpec } from '../config/listeners.js';
+import type { ListenerSpec, SecurityProtocol } from '../config/listeners.js';
 import type { Dispatcher } from '../handlers/dispatcher.js';
-import { Connection, type ConnectionLimits, type ConnectionStats } from './connection.js';
+import type { ListenerSecurity } from '../security/listener-security.js';
+import { ANONYMOUS, userPrincipal, type KafkaPrincipal } from '../security/principal.js';
+import { SaslServerAuthenticator } from '../security/sasl-authenticator.js';
+import type { ScramCredentialLookup } from '../security/sasl/scram-server.js';
+import { Connection, type ConnectionLimits, type ConnectionStats, type MutableConnectionInfo } from './connection.js';
 
 /** A listener after binding: the port is the real one (never 0). */
 export interface BoundListener {
   readonly name: string;
-  readonly securityProtocol: string;
+  readonly securityProtocol: SecurityProtocol;
   /** The host as configured ('' = every interface). */
   readonly host: string;
   readonly port: number;
@@ -15,14 +20,28 @@ export interface BoundListener {
   readonly boundAddress: string;
 }
 
+/** What SSL and SASL listeners need beyond the listener list. */
+export interface SocketSecurity {
+  /** Per listener name: its TLS and SASL settings (security/listener-security.ts). */
+  readonly listeners: ReadonlyMap<string, ListenerSecurity>;
+  /** Stored SCRAM credentials (the metadata store). */
+  readonly scramCredentials: ScramCredentialLookup;
+}
+
+/** TLS handshakes that take longer than this are dropped (Node's default is 120 s). */
+const TLS_HANDSHAKE_TIMEOUT_MS = 30_000;
+
 /**
- * The broker's TCP side: one server per listener, one Connection per accepted socket. Stopping
- * closes the servers first (no new connections), then lets each connection finish the request in
- * progress, and destroys whatever is still open when the deadline passes.
+ * The broker's TCP side: one server per listener (TLS servers for SSL and SASL_SSL), one
+ * Connection per accepted socket, with a SASL authenticator on SASL listeners. Stopping closes the
+ * servers first (no new connections), then lets each connection finish the request in progress,
+ * and destroys whatever is still open when the deadline passes.
  */
 export class SocketServer {
   private readonly servers: Array<{ spec: ListenerSpec; server: Server }> = [];
   private readonly connections = new Set<Connection>();
+  /** Every TCP socket accepted by a TLS listener, until it closes (including those still in the handshake). */
+  private readonly tlsSockets = new Set<Socket>();
   private nextConnectionId = 1;
   private stopping: Promise<void> | undefined;
 
@@ -31,6 +50,7 @@ export class SocketServer {
     private readonly dispatcher: Dispatcher,
     private readonly limits: ConnectionLimits,
     private readonly log: Logger,
+    private readonly security?: SocketSecurity,
   ) {}
 
   /** Binds every listener; if one fails, the others are closed again and the error is thrown. */
@@ -38,7 +58,7 @@ export class SocketServer {
     const bound: BoundListener[] = [];
     try {
       for (const spec of this.listeners) {
-        const server = createServer((socket) => this.accept(spec, socket));
+        const server = this.createListenerServer(spec);
         this.servers.push({ spec, server });
         const address = await listen(server, spec);
         // After binding, a server error (e.g. EMFILE on accept) must be logged, not crash the process.
@@ -62,6 +82,57 @@ export class SocketServer {
     return this.stopping;
   }
 
+  private createListenerServer(spec: ListenerSpec): Server {
+    const security = this.security?.listeners.get(spec.name);
+    if (spec.securityProtocol !== 'PLAINTEXT' && security === undefined) {
+      throw new Error(`listener ${spec.name} (${spec.securityProtocol}) has no security settings`);
+    }
+    const tls = security?.tls;
+    if (!tls) return createServer((socket) => this.accept(spec, socket, ANONYMOUS));
+    const server = createTlsServer(
+      {
+        ...tls.contextOptions,
+        requestCert: tls.clientAuth !== 'none',
+        // 'requested' lets a client without a certificate in; one whose certificate fails is refused below.
+        rejectUnauthorized: tls.clientAuth === 'required',
+        handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS,
+      },
+      (socket) => {
+        const principal = this.tlsPrincipal(spec, socket);
+        if (principal !== undefined) this.accept(spec, socket, principal);
+      },
+    );
+    server.on('connection', (raw: Socket) => {
+      this.tlsSockets.add(raw);
+      raw.once('close', () => this.tlsSockets.delete(raw));
+    });
+    // A failed handshake (plaintext client, untrusted certificate) concerns that client only.
+    server.on('tlsClientError', (err, socket) => {
+      this.log.debug({ listener: spec.name, remote: socket.remoteAddress, err: err.message }, 'TLS handshake failed');
+      socket.destroy();
+    });
+    return server;
+  }
+
+  /**
+   * The principal of a TLS connection before any SASL, as Kafka's DefaultKafkaPrincipalBuilder: on
+   * an SSL listener a verified client certificate makes User:<subject DN, RFC 2253 order>, anything
+   * else User:ANONYMOUS. Undefined when the connection must be refused (ssl.client.auth=requested
+   * and the client showed a certificate that does not verify).
+   */
+  private tlsPrincipal(spec: ListenerSpec, socket: TLSSocket): KafkaPrincipal | undefined {
+    const cert = socket.getPeerCertificate();
+    const presented = cert !== null && Object.keys(cert).length > 0;
+    if (presented && !socket.authorized) {
+      this.log.debug({ listener: spec.name, remote: socket.remoteAddress, err: String(socket.authorizationError) }, 'client certificate refused');
+      socket.destroy();
+      return undefined;
+    }
+    if (spec.securityProtocol !== 'SSL' || !presented) return ANONYMOUS;
+    const x509 = socket.getPeerX509Certificate();
+    return x509 ? userPrincipal(rfc2253(x509.subject)) : ANONYMOUS;
+  }
+
   private async doStop(graceMs: number): Promise<void> {
     const serversClosed = this.closeServers();
     const open = [...this.connections];
@@ -76,21 +147,36 @@ export class SocketServer {
       await Promise.all(open.map((c) => c.whenClosed));
     }
     clearTimeout(timer);
+    // Every Connection is closed by now; what is left on TLS listeners is still in its handshake,
+    // and server.close() would wait for it (up to the handshake timeout).
+    for (const raw of this.tlsSockets) raw.destroy();
     await serversClosed;
   }
 
-  private accept(spec: ListenerSpec, socket: Socket): void {
+  private accept(spec: ListenerSpec, socket: Socket, principal: KafkaPrincipal): void {
     if (this.stopping) {
       socket.destroy();
       return;
     }
-    const info = {
+    const info: MutableConnectionInfo = {
       id: this.nextConnectionId++,
       listenerName: spec.name,
       remoteAddress: socket.remoteAddress ?? '',
       remotePort: socket.remotePort ?? 0,
+      securityProtocol: spec.securityProtocol,
+      principal,
     };
-    const conn = new Connection(socket, info, this.dispatcher, this.limits, this.log);
+    const sasl = this.security?.listeners.get(spec.name)?.sasl;
+    const authenticator = sasl
+      ? new SaslServerAuthenticator({
+          listenerName: spec.name,
+          settings: sasl,
+          scramCredentials: this.security!.scramCredentials,
+          apiVersions: (frame) => this.dispatcher.dispatch(frame, info),
+          log: this.log.child({ conn: info.id }),
+        })
+      : undefined;
+    const conn = new Connection(socket, info, this.dispatcher, this.limits, this.log, authenticator);
     this.connections.add(conn);
     void conn.whenClosed.then(() => this.connections.delete(conn));
     this.log.debug({ conn: info.id, remote: `${info.remoteAddress}:${info.remotePort}`, listener: spec.name }, 'connection accepted');
@@ -107,6 +193,20 @@ export class SocketServer {
       ),
     );
   }
+}
+
+/** X509Certificate.subject lists RDNs one per line, most significant first; RFC 2253 reverses them. */
+function rfc2253(subject: string): string {
+  return subject
+    .split('\n')
+    .filter((l) => l !== '')
+    .reverse()
+    .map((rdn) => {
+      const eq = rdn.indexOf('=');
+      const value = rdn.slice(eq + 1).replace(/([,+"\\<>;])/g, '\\$1');
+      return `${rdn.slice(0, eq)}=${value}`;
+    })
+    .join(',');
 }
 
 function listen(server: Server, spec: ListenerSpec): Promise<AddressInfo> {

@@ -11,6 +11,10 @@ import { DelayedOperation } from './purgatory.js';
  * the first read, so data appended while that read was in progress counts too. The estimate can
  * only overcount (bytes already in the first read), which at worst answers a little early with
  * what the final read finds; it never waits while enough data is there.
+ *
+ * A read_committed fetch only counts partitions whose last stable offset is past its fetch offset.
+ * When that offset moves (a transaction's marker), records appended before the wait began may
+ * become readable at once, which the appended-bytes counter cannot see: the fetch then answers.
  */
 export class DelayedFetch extends DelayedOperation {
   constructor(
@@ -19,6 +23,11 @@ export class DelayedFetch extends DelayedOperation {
     private readonly partitions: readonly (Partition | undefined)[],
     /** partitions[i].bytesAppended before the first read. */
     private readonly appendedBefore: readonly number[],
+    /**
+     * read_committed: each partition's last stable offset before the first read (taken then, like
+     * appendedBefore, so a marker written while that read was in progress counts too).
+     */
+    private readonly stableBefore: readonly number[],
     /** Bytes the first read returned. */
     private readonly firstReadBytes: number,
     /** Partitions this fetch resolved; a different object under the same key means it was recreated. */
@@ -39,8 +48,12 @@ export class DelayedFetch extends DelayedOperation {
       const appended = partition.bytesAppended - this.appendedBefore[i]!;
       if (appended <= 0) continue;
       const req = this.params.partitions[i]!;
-      // A read_committed consumer sees nothing past the last stable offset, whatever was appended.
-      if (committed && (partition.localLog?.lastStableOffset ?? 0) <= req.fetchOffset) continue;
+      if (committed) {
+        // A read_committed consumer sees nothing past the last stable offset, whatever was appended.
+        const stable = partition.localLog?.lastStableOffset ?? 0;
+        if (stable <= req.fetchOffset) continue;
+        if (stable > this.stableBefore[i]!) return true;
+      }
       bytes += Math.min(appended, Math.max(0, req.partitionMaxBytes));
       if (bytes >= this.params.minBytes) return true;
     }

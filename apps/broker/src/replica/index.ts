@@ -13,4 +13,5 @@ export type { AppendEntry, AppendRequest, ClientOrigin, PartitionAppendResult } 
 export type { ListOffsetRequest, ListOffsetResult } from './offset-lookup.js';
 export type { RecordError } from './record-keys.js';
 export { ReplicaError, partitionErrorOf, type PartitionError } from './partition-error.js';
-export { checkProduceRecords } from './produce-records-check.js';
+export { checkProduceRecords, type ProduceTarget, type TransactionalBatchVerifier } from './produce-records-check.js';
+export { writeTxnMarkers, type TxnMarkerRequest, type TxnMarkerResult, type TxnMarkerSpec, type TransactionalOffsetsCompletion } from './txn-markers.js';

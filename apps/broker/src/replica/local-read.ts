@@ -1,6 +1,7 @@
 import { ErrorCode } from '@tributary/protocol';
+import type { Log, LogReadResult } from '@tributary/storage';
 import type { Logger } from 'pino';
-import { READ_COMMITTED, type FetchParams, type FetchPartitionRequest, type FetchPartitionResult } from './fetch-types.js';
+import { READ_COMMITTED, type AbortedTransaction, type FetchParams, type FetchPartitionRequest, type FetchPartitionResult } from './fetch-types.js';
 import type { Partition } from './partition.js';
 import { knownErrorOf } from './partition-error.js';
 
@@ -74,9 +75,7 @@ async function readPartition(
       lastStableOffset,
       logStartOffset: read.logStartOffset,
       records: read.records,
-      // No aborted transaction can exist yet: transactional batches are refused at produce (no
-      // transaction coordinator), so a committed read has none to report, and says so with [].
-      abortedTransactions: committed ? [] : null,
+      abortedTransactions: committed ? abortedWithin(log, req.fetchOffset, read) : null,
     };
   } catch (err) {
     const known = knownErrorOf(err);
@@ -84,6 +83,20 @@ async function readPartition(
     logger.error({ err, partition: partition.name }, 'fetch read failed unexpectedly');
     return errorResult(ErrorCode.UNKNOWN_SERVER_ERROR);
   }
+}
+
+/**
+ * What a read_committed consumer must drop from the records returned: the aborted transactions
+ * overlapping them (Kafka's LocalLog.addAbortedTransactions), from the fetch offset to the end of
+ * what was read (not to the last stable offset), looked up in the log's aborted-transaction index.
+ * The consumer matches each one's producer id and first offset against the batches and skips that
+ * producer's records until the ABORT marker. Nothing returned: an empty list, as Kafka's.
+ */
+function abortedWithin(log: Log, fetchOffset: number, read: LogReadResult): AbortedTransaction[] {
+  if (read.batchCount === 0) return [];
+  return log
+    .collectAbortedTransactions(fetchOffset, read.nextOffset)
+    .map((t) => ({ producerId: BigInt(t.producerId), firstOffset: BigInt(t.firstOffset) }));
 }
 
 /** Kafka answers a failed partition read with unknown (-1) offsets and no records. */

@@ -46,7 +46,56 @@ describe('checkProduceRecords', () => {
     expect(checkProduceRecords(7, withCodec(CompressionType.Zstd))).toBeUndefined();
   });
 
-  it('refuses transactional batches with INVALID_TXN_STATE', () => {
+  it('refuses transactional batches with INVALID_TXN_STATE when there is no coordinator to ask', () => {
     expect(checkProduceRecords(8, batch({ isTransactional: true }))?.errorCode).toBe(ErrorCode.INVALID_TXN_STATE);
+  });
+
+  describe('transactional batches', () => {
+    /** A coordinator answering `answer`, recording what it was asked. */
+    const asking = (answer: number) => {
+      const asked: unknown[] = [];
+      return {
+        asked,
+        target: {
+          topic: 'orders',
+          partition: 3,
+          transactions: {
+            verifyTransactionalProduce: (producerId: number, producerEpoch: number, topic: string, partition: number) => {
+              asked.push([producerId, producerEpoch, topic, partition]);
+              return answer;
+            },
+          },
+        },
+      };
+    };
+    const txnBatch = () =>
+      encodeRecordBatchSync({ isTransactional: true, producerId: 4321n, producerEpoch: 7, baseSequence: 0, records: [{ value: Buffer.from('v') }] });
+
+    it('accepts a batch its coordinator verifies, asking with the header producer id and epoch', () => {
+      const { asked, target } = asking(ErrorCode.NONE);
+      expect(checkProduceRecords(8, txnBatch(), target)).toBeUndefined();
+      expect(asked).toEqual([[4321, 7, 'orders', 3]]);
+    });
+
+    it('translates the coordinator answer as Kafka does for Produce up to v10', () => {
+      const code = (answer: number, version = 8) => checkProduceRecords(version, txnBatch(), asking(answer).target)?.errorCode;
+      expect(code(ErrorCode.TRANSACTION_ABORTABLE)).toBe(ErrorCode.INVALID_TXN_STATE);
+      expect(code(ErrorCode.TRANSACTION_ABORTABLE, 11)).toBe(ErrorCode.TRANSACTION_ABORTABLE);
+      expect(code(ErrorCode.PRODUCER_FENCED)).toBe(ErrorCode.INVALID_PRODUCER_EPOCH);
+      for (const retriable of [ErrorCode.CONCURRENT_TRANSACTIONS, ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, ErrorCode.COORDINATOR_NOT_AVAILABLE, ErrorCode.NOT_COORDINATOR]) {
+        expect(code(retriable)).toBe(ErrorCode.NOT_ENOUGH_REPLICAS);
+      }
+      expect(code(ErrorCode.INVALID_PRODUCER_ID_MAPPING)).toBe(ErrorCode.INVALID_PRODUCER_ID_MAPPING);
+      expect(checkProduceRecords(8, txnBatch(), asking(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS).target)?.message).toMatch(/Underlying error: COORDINATOR_LOAD_IN_PROGRESS/);
+    });
+
+    it('never asks about non-transactional batches, malformed requests, or a batch without a producer id', () => {
+      const { asked, target } = asking(ErrorCode.INVALID_TXN_STATE);
+      expect(checkProduceRecords(8, batch(), target)).toBeUndefined();
+      expect(checkProduceRecords(8, Buffer.concat([txnBatch(), txnBatch()]), target)?.errorCode).toBe(ErrorCode.INVALID_RECORD);
+      const noProducer = encodeRecordBatchSync({ isTransactional: true, records: [{ value: Buffer.from('v') }] });
+      expect(checkProduceRecords(8, noProducer, target)).toBeUndefined(); // storage refuses it
+      expect(asked).toEqual([]);
+    });
   });
 });

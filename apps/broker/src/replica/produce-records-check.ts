@@ -1,21 +1,37 @@
-import { ATTR_COMPRESSION_MASK, ATTR_TRANSACTIONAL, BatchLayout, CompressionType, ErrorCode } from '@tributary/protocol';
+import { ATTR_COMPRESSION_MASK, ATTR_TRANSACTIONAL, BatchLayout, CompressionType, ErrorCode, errorInfo } from '@tributary/protocol';
 import type { PartitionError } from './partition-error.js';
 
 /** Smallest batchLength a batch can declare: its header up to and including the magic byte. */
 const MIN_DECLARED_LENGTH = BatchLayout.MAGIC + 1 - BatchLayout.LOG_OVERHEAD;
+
+/** The transaction coordinator's answer for a transactional batch (TransactionCoordinator.verifyTransactionalProduce). */
+export interface TransactionalBatchVerifier {
+  verifyTransactionalProduce(producerId: number, producerEpoch: number, topic: string, partition: number): number;
+}
+
+/** The partition a Produce entry is for, and who to ask about its transactional batches. */
+export interface ProduceTarget {
+  readonly topic: string;
+  readonly partition: number;
+  readonly transactions: TransactionalBatchVerifier;
+}
+
+/** Produce v11 is the first to understand TRANSACTION_ABORTABLE (KIP-890). */
+const FIRST_TRANSACTION_ABORTABLE_VERSION = 11;
 
 /**
  * The per-partition checks Kafka makes on a Produce request's records before anything reaches the
  * log (ProduceRequest.validateRecords), from the batch header alone:
  *  - v3+ carries exactly one record batch per partition, of magic 2 (INVALID_RECORD);
  *  - zstd needs v7+ (UNSUPPORTED_COMPRESSION_TYPE);
- *  - transactional batches are refused with INVALID_TXN_STATE, Kafka's answer (with transaction
- *    verification) for a partition not added to an ongoing transaction: without a transaction
- *    coordinator no transaction can be ongoing, and accepting the batch would leave a transaction
- *    open in the log with nothing to ever commit or abort it.
+ *  - a transactional batch must belong to an ongoing transaction of its producer's current epoch
+ *    that contains the partition (Kafka 3.6+'s transaction verification, asked of the coordinator
+ *    on this node in O(1)); otherwise the coordinator's error as Kafka returns it for the request
+ *    version. Without `target` (no coordinator) transactional batches are refused with
+ *    INVALID_TXN_STATE: nothing could ever commit or abort them.
  * Framing the storage layer checks anyway (CRC, header fields) is left to it (CORRUPT_MESSAGE).
  */
-export function checkProduceRecords(version: number, records: Buffer | null): PartitionError | undefined {
+export function checkProduceRecords(version: number, records: Buffer | null, target?: ProduceTarget): PartitionError | undefined {
   const buf = records ?? Buffer.alloc(0);
   // Kafka's batch iterator stops (no batch) at a tail shorter than a length prefix or than it declares.
   const first = batchSpan(buf, 0);
@@ -37,17 +53,52 @@ export function checkProduceRecords(version: number, records: Buffer | null): Pa
         message: `Produce requests with version ${version} are not allowed to use ZStandard compression`,
       };
     }
-    if ((attributes & ATTR_TRANSACTIONAL) !== 0) {
-      return {
-        errorCode: ErrorCode.INVALID_TXN_STATE,
-        message: 'Transactional records are not supported by this broker yet: there is no transaction coordinator, so the partition is not part of an ongoing transaction',
-      };
-    }
   }
   if (batchSpan(buf, first.size) !== undefined) {
     return invalid(`Produce requests with version ${version} are only allowed to contain exactly one record batch per partition`);
   }
+  if (first.size >= BatchLayout.HEADER_SIZE && (buf.readInt16BE(BatchLayout.ATTRIBUTES) & ATTR_TRANSACTIONAL) !== 0) {
+    return checkTransactional(version, buf, target);
+  }
   return undefined;
+}
+
+/**
+ * Kafka verifies a transactional batch with its coordinator and translates the answer for
+ * producers that predate KIP-890 (ReplicaManager.handleProduceAppend, AddPartitionsToTxnManager):
+ * PRODUCER_FENCED becomes INVALID_PRODUCER_EPOCH, a partition not in the transaction
+ * (TRANSACTION_ABORTABLE) INVALID_TXN_STATE below v11, and a coordinator that cannot answer yet
+ * NOT_ENOUGH_REPLICAS, which every producer retries without refreshing metadata. A batch without
+ * a producer id is left to storage, which refuses it.
+ */
+function checkTransactional(version: number, buf: Buffer, target: ProduceTarget | undefined): PartitionError | undefined {
+  if (!target) {
+    return { errorCode: ErrorCode.INVALID_TXN_STATE, message: 'Transactional records cannot be verified: this broker has no transaction coordinator' };
+  }
+  const producerId = Number(buf.readBigInt64BE(BatchLayout.PRODUCER_ID));
+  if (producerId < 0) return undefined;
+  const producerEpoch = buf.readInt16BE(BatchLayout.PRODUCER_EPOCH);
+  const error = target.transactions.verifyTransactionalProduce(producerId, producerEpoch, target.topic, target.partition);
+  switch (error) {
+    case ErrorCode.NONE:
+      return undefined;
+    case ErrorCode.TRANSACTION_ABORTABLE:
+      if (version >= FIRST_TRANSACTION_ABORTABLE_VERSION) return { errorCode: error, message: 'Partition was not added to the transaction' };
+      return { errorCode: ErrorCode.INVALID_TXN_STATE, message: 'Partition was not added to the transaction' };
+    case ErrorCode.PRODUCER_FENCED:
+      return { errorCode: ErrorCode.INVALID_PRODUCER_EPOCH, message: `Producer epoch ${producerEpoch} of producer ${producerId} is not the current epoch of its transactional id` };
+    case ErrorCode.CONCURRENT_TRANSACTIONS:
+    case ErrorCode.COORDINATOR_LOAD_IN_PROGRESS:
+    case ErrorCode.COORDINATOR_NOT_AVAILABLE:
+    case ErrorCode.NOT_COORDINATOR:
+    case ErrorCode.NETWORK_EXCEPTION:
+      return {
+        errorCode: ErrorCode.NOT_ENOUGH_REPLICAS,
+        message: `Unable to verify the partition has been added to the transaction. Underlying error: ${errorInfo(error).name}`,
+      };
+    default:
+      return { errorCode: error, message: `Transactional batch of producer ${producerId} refused by its transaction coordinator` };
+  }
 }
 
 /** The batch starting at `pos` if its length prefix and declared bytes are all there. */

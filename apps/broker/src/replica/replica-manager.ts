@@ -1,4 +1,4 @@
-import { ErrorCode } from '@tributary/protocol';
+import { encodeRecordBatch, endTxnMarkerBatch, ErrorCode } from '@tributary/protocol';
 import { isCompacted, tpKey, type LogManager } from '@tributary/storage';
 import type { Logger } from 'pino';
 import type { MetadataChange, MetadataStore, TopicMetadata } from '../controller/metadata-store.js';
@@ -12,6 +12,7 @@ import { Partition } from './partition.js';
 import { knownErrorOf } from './partition-error.js';
 import { Purgatory } from './purgatory.js';
 import { keylessRecords, recordErrorsMessage } from './record-keys.js';
+import type { TxnMarkerSpec } from './txn-markers.js';
 
 export interface ReplicaManagerOptions {
   readonly nodeId: number;
@@ -171,6 +172,27 @@ export class ReplicaManager {
     }
   }
 
+  /**
+   * Appends a transaction's COMMIT or ABORT marker to each partition (Kafka's WriteTxnMarkers
+   * append): one control batch per partition, carrying the producer id and epoch and the
+   * coordinator epoch, appended as the coordinator with acks=all (internal topics included), and
+   * waking the fetches waiting on the partition like any append. Results follow the partitions' order.
+   */
+  async appendTxnMarkers(marker: TxnMarkerSpec, partitions: ReadonlyArray<{ readonly topic: string; readonly partition: number }>): Promise<PartitionAppendResult[]> {
+    const batch = await encodeRecordBatch(
+      endTxnMarkerBatch({
+        commit: marker.commit,
+        producerId: BigInt(marker.producerId),
+        producerEpoch: marker.producerEpoch,
+        coordinatorEpoch: marker.coordinatorEpoch,
+        timestamp: BigInt(this.clock.now()),
+      }),
+    );
+    // Storage patches offsets and the leader epoch into the bytes it appends: a copy per partition.
+    const entries = partitions.map((p) => ({ topic: p.topic, partition: p.partition, records: Buffer.from(batch) }));
+    return this.appendRecords({ acks: -1, origin: 'coordinator', entries });
+  }
+
   // ------------------------------------------------------------------ fetch
 
   /**
@@ -183,6 +205,7 @@ export class ReplicaManager {
     const lookup = (topic: string, partition: number) => this.getPartition(topic, partition);
     const partitions = params.partitions.map((p) => (p.topic === undefined ? undefined : lookup(p.topic, p.partition)));
     const appendedBefore = partitions.map((p) => p?.bytesAppended ?? 0);
+    const stableBefore = partitions.map((p) => p?.localLog?.lastStableOffset ?? 0);
     const first = await readFromLocalLogs(params, lookup, this.log);
     if (
       this.shuttingDown ||
@@ -195,7 +218,7 @@ export class ReplicaManager {
     }
     return new Promise((resolve, reject) => {
       const isCurrent = (p: Partition) => this.partitions.get(tpKey({ topic: p.topic, partition: p.index })) === p;
-      const op = new DelayedFetch(params, partitions, appendedBefore, first.bytes, isCurrent, () => {
+      const op = new DelayedFetch(params, partitions, appendedBefore, stableBefore, first.bytes, isCurrent, () => {
         readFromLocalLogs(params, lookup, this.log).then((r) => resolve(r.partitions), reject);
       });
       const keys = new Set<string>();

@@ -70,6 +70,10 @@ export class Connection {
   private readonly requestTimeoutMs: number;
   private nextCorrelationId = 0;
   private closedWith: Error | null = null;
+  /** When to re-authenticate (ms since the epoch): before the broker's SASL session lifetime ends. */
+  private reauthenticateAt = Infinity;
+  /** The re-authentication in progress; requests wait for it (the broker refuses them meanwhile). */
+  private reauthentication: Promise<void> | null = null;
 
   private constructor(
     private readonly socket: net.Socket,
@@ -132,7 +136,11 @@ export class Connection {
 
   /** Sends a request at an explicit version. */
   send<K extends ApiKey>(apiKey: K, version: number, body: RequestByKey[K], options?: SendOptions): Promise<ResponseByKey[K]> {
-    return this.sendWith(apiKey, version, body, options, (payload) => decodeResponse(apiKey, version, payload).body) as Promise<ResponseByKey[K]>;
+    const send = () => this.sendWith(apiKey, version, body, options, (payload) => decodeResponse(apiKey, version, payload).body) as Promise<ResponseByKey[K]>;
+    // KIP-368: once the SASL session nears its end, re-authenticate before anything else is sent.
+    if (this.reauthentication === null && (this.reauthenticateAt === Infinity || Date.now() < this.reauthenticateAt)) return send();
+    this.reauthentication ??= this.reauthenticate();
+    return this.reauthentication.then(send);
   }
 
   onClose(listener: (err: Error) => void): void {
@@ -263,10 +271,20 @@ export class Connection {
     throw new UnsupportedVersionError(`broker ${this.address} accepts no ApiVersions version`);
   }
 
-  /** SaslHandshake v1 names the mechanism; SaslAuthenticate carries each round of it. */
+  /**
+   * SaslHandshake v1 names the mechanism; SaslAuthenticate carries each round of it. A positive
+   * session lifetime in the last answer (connections.max.reauth.ms on the broker) schedules a
+   * re-authentication on this connection at 85-95% of it, as Kafka's Java client does (KIP-368).
+   */
   private async authenticate(options: SaslOptions): Promise<void> {
     const exchange = createSaslExchange(options);
-    const handshake = await this.request(ApiKey.SaslHandshake, () => ({ mechanism: exchange.mechanism }));
+    const handshake = await this.authenticationRequest(ApiKey.SaslHandshake, () => ({ mechanism: exchange.mechanism }));
+    if (handshake.errorCode === ErrorCode.ILLEGAL_SASL_STATE) {
+      // What a broker answers on a listener without SASL (PLAINTEXT or SSL): the mechanism is not the problem.
+      throw new AuthenticationError(`broker ${this.address} does not authenticate with SASL on this listener (ILLEGAL_SASL_STATE); is it a PLAINTEXT or SSL listener?`, {
+        cause: new KafkaError(handshake.errorCode),
+      });
+    }
     if (handshake.errorCode !== 0) {
       throw new AuthenticationError(
         `broker ${this.address} does not accept SASL mechanism ${exchange.mechanism} (enabled: ${handshake.mechanisms.join(', ') || 'none'})`,
@@ -274,15 +292,38 @@ export class Connection {
       );
     }
     let message: Buffer | null = exchange.initialResponse();
+    let sessionLifetimeMs = 0n;
     while (message !== null) {
       const authBytes: Buffer = message;
-      const response = await this.request(ApiKey.SaslAuthenticate, () => ({ authBytes }));
+      const response = await this.authenticationRequest(ApiKey.SaslAuthenticate, () => ({ authBytes }));
       if (response.errorCode !== 0) {
         throw new AuthenticationError(`SASL ${exchange.mechanism} authentication with ${this.address} failed: ${response.errorMessage ?? new KafkaError(response.errorCode).message}`, {
           cause: new KafkaError(response.errorCode, response.errorMessage ?? undefined),
         });
       }
+      sessionLifetimeMs = response.sessionLifetimeMs;
       message = exchange.evaluate(response.authBytes);
+    }
+    this.reauthenticateAt = sessionLifetimeMs > 0n ? Date.now() + Number(sessionLifetimeMs) * (0.85 + Math.random() * 0.1) : Infinity;
+  }
+
+  /** Requests of the SASL exchange itself, which must not wait for the re-authentication they are part of. */
+  private authenticationRequest<K extends ApiKey.SaslHandshake | ApiKey.SaslAuthenticate>(apiKey: K, build: (version: number) => RequestByKey[K]): Promise<ResponseByKey[K]> {
+    const version = this.versionFor(apiKey);
+    if (version === undefined) return Promise.reject(new UnsupportedVersionError(`broker ${this.address} supports no version of API ${ApiKey[apiKey]} that this client speaks`));
+    return this.sendWith(apiKey, version, build(version), undefined, (payload) => decodeResponse(apiKey, version, payload).body) as Promise<ResponseByKey[K]>;
+  }
+
+  /** Re-authenticates on the open connection; a failure closes it, failing what waited. */
+  private async reauthenticate(): Promise<void> {
+    try {
+      await this.authenticate(this.options.sasl!);
+    } catch (err) {
+      const error = err instanceof Error ? err : new Error(String(err));
+      this.close(error);
+      throw error;
+    } finally {
+      this.reauthentication = null;
     }
   }
 }

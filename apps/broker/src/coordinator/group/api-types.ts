@@ -171,6 +171,31 @@ export interface OffsetCommitResult {
   }>;
 }
 
+export interface TxnOffsetCommitRequestPartition {
+  readonly partitionIndex: number;
+  readonly committedOffset: bigint;
+  /** v2+, -1 = none. */
+  readonly committedLeaderEpoch?: number;
+  /** null is stored as "". */
+  readonly committedMetadata: string | null;
+}
+
+/** TxnOffsetCommit: offsets committed as part of a producer's transaction. */
+export interface TxnOffsetCommitRequest {
+  readonly groupId: string;
+  readonly transactionalId: string;
+  readonly producerId: number;
+  readonly producerEpoch: number;
+  /** v3+; -1 (with memberId "" and no instance id) below, which skips the member checks. */
+  readonly generationId: number;
+  readonly memberId: string;
+  readonly groupInstanceId: string | null;
+  readonly topics: ReadonlyArray<{ readonly name: string; readonly partitions: readonly TxnOffsetCommitRequestPartition[] }>;
+}
+
+/** Same shape as OffsetCommit's answer: one error code per partition. */
+export type TxnOffsetCommitResult = OffsetCommitResult;
+
 /** One group of an OffsetFetch (v0-7 carry exactly one; v8+ several). topics null = every committed partition. */
 export interface OffsetFetchRequestGroup {
   readonly groupId: string;

@@ -17,6 +17,8 @@ import type {
   OffsetFetchResult,
   SyncGroupRequest,
   SyncGroupResult,
+  TxnOffsetCommitRequest,
+  TxnOffsetCommitResult,
 } from './api-types.js';
 import { type GroupCoordinatorConfig, resolveGroupCoordinatorConfig } from './config.js';
 import type { CoordinatorContext } from './coordinator-context.js';
@@ -138,6 +140,21 @@ export class GroupCoordinator {
 
   commitOffsets(req: OffsetCommitRequest): Promise<OffsetCommitResult> {
     return this.offsetApis.commitOffsets(req);
+  }
+
+  /** TxnOffsetCommit: resolves once written; the offsets stay invisible until the transaction commits. */
+  commitTransactionalOffsets(req: TxnOffsetCommitRequest): Promise<TxnOffsetCommitResult> {
+    return this.offsetApis.commitTransactionalOffsets(req);
+  }
+
+  /**
+   * The producer's transaction ended and its COMMIT (commit true) or ABORT marker has been written
+   * to these partitions of __consumer_offsets (Kafka's scheduleHandleTxnCompletion): the producer's
+   * pending offsets in the groups of those partitions become committed or are dropped.
+   */
+  async completeTransaction(producerId: number, offsetsPartitions: readonly number[], commit: boolean): Promise<void> {
+    if (!this.active) return;
+    await this.manager.completeTransaction(producerId, offsetsPartitions, commit);
   }
 
   async fetchOffsets(req: OffsetFetchRequest): Promise<OffsetFetchResult> {

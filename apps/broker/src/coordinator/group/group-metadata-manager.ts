@@ -2,13 +2,9 @@ import { ErrorCode } from '@tributary/protocol';
 import type { OffsetFetchPartitionResult, OffsetFetchRequestGroup } from './api-types.js';
 import { appendFailureCode, offsetCommitErrorFor, storeGroupErrorFor } from './append-errors.js';
 import type { GroupCoordinatorConfig } from './config.js';
-import type { CoordinatorLog, CoordinatorRecord } from './coordinator-log.js';
+import type { CoordinatorLog, CoordinatorRecord, TransactionalProducer } from './coordinator-log.js';
 import {
   type GroupMetadataValue,
-  type OffsetCommitValue,
-  decodeCoordinatorKey,
-  decodeGroupMetadataValue,
-  decodeOffsetCommitValue,
   encodeGroupMetadataKey,
   encodeGroupMetadataValue,
   encodeOffsetCommitKey,
@@ -21,6 +17,7 @@ import type { GroupState } from './group-state.js';
 import { MemberMetadata } from './member-metadata.js';
 import { expiredOffsets } from './offset-expiry.js';
 import { partitionForGroup } from './partition-for-group.js';
+import { replayPartition } from './partition-replay.js';
 import { TopicPartitionMap } from './topic-partition-map.js';
 
 export interface OffsetToStore {
@@ -38,6 +35,10 @@ export class GroupMetadataManager {
   private readonly groups = new Map<string, GroupMetadata>();
   private readonly ownedPartitions = new Set<number>();
   private readonly loadingPartitions = new Set<number>();
+  /** The replay of each partition being loaded (a transaction completing meanwhile waits for it). */
+  private readonly loads = new Map<number, Promise<void>>();
+  /** Kafka's openGroupsForProducer: the groups holding a producer's uncommitted offsets. */
+  private readonly openGroupsForProducer = new Map<number, Set<string>>();
 
   constructor(
     private readonly config: GroupCoordinatorConfig,
@@ -166,16 +167,9 @@ export class GroupMetadataManager {
    * not written), else the outcome of the append.
    */
   async storeOffsets(group: GroupMetadata, entries: readonly OffsetToStore[]): Promise<number[]> {
-    // Latest entry wins for a partition named twice, as in Kafka's map of offsets.
-    const toWrite = new TopicPartitionMap<OffsetAndMetadata>();
-    for (const e of entries) if (this.validMetadata(e.value.metadata)) toWrite.set(e.topic, e.partition, e.value);
-    if (toWrite.size === 0) return entries.map(() => ErrorCode.OFFSET_METADATA_TOO_LARGE);
-
-    const written = [...toWrite.entries()];
-    const records: CoordinatorRecord[] = written.map(([topic, partition, value]) => ({
-      key: encodeOffsetCommitKey(group.groupId, topic, partition),
-      value: encodeOffsetCommitValue(value),
-    }));
+    const written = this.writableOffsets(entries);
+    if (written.length === 0) return entries.map(() => ErrorCode.OFFSET_METADATA_TOO_LARGE);
+    const records = offsetRecords(group.groupId, written);
     const seq = group.offsets.beginWrite(written.map(([t, p]) => [t, p] as const));
     let error: number = ErrorCode.NONE;
     try {
@@ -192,6 +186,80 @@ export class GroupMetadataManager {
   }
 
   /**
+   * A TxnOffsetCommit (Kafka's storeOffsets with a producer id): appends the offsets as one batch
+   * of the producer's transaction. They stay pending, invisible to OffsetFetch, until the
+   * transaction's marker is written (completeTransaction, or a replay that reads the marker).
+   * Resolves to one error code per entry, as storeOffsets.
+   */
+  async storeTxnOffsets(group: GroupMetadata, producer: TransactionalProducer, entries: readonly OffsetToStore[]): Promise<number[]> {
+    const written = this.writableOffsets(entries);
+    if (written.length === 0) return entries.map(() => ErrorCode.OFFSET_METADATA_TOO_LARGE);
+    const records = offsetRecords(group.groupId, written);
+    const { producerId } = producer;
+    this.addProducerGroup(producerId, group.groupId);
+    const seq = group.offsets.beginTxnWrite(producerId, written);
+    let error: number = ErrorCode.NONE;
+    try {
+      await this.log.append(this.partitionFor(group.groupId), records, producer);
+    } catch (err) {
+      error = offsetCommitErrorFor(appendFailureCode(err));
+    }
+    // A group deleted meanwhile dropped its pending offsets already.
+    if (!group.is('Dead')) {
+      for (const [topic, partition] of written) {
+        if (error === ErrorCode.NONE) group.offsets.completeTxnWrite(producerId, seq, topic, partition);
+        else group.offsets.failTxnWrite(producerId, seq, topic, partition);
+      }
+    }
+    if (!group.offsets.hasPendingTxnFrom(producerId)) this.removeProducerGroup(producerId, group.groupId);
+    return entries.map((e) => (this.validMetadata(e.value.metadata) ? error : ErrorCode.OFFSET_METADATA_TOO_LARGE));
+  }
+
+  /**
+   * The producer's transaction ended with markers written to these partitions of
+   * __consumer_offsets (Kafka's handleTxnCompletion): its pending offsets in the groups of those
+   * partitions are committed or dropped. A partition still loading is waited for, since its
+   * replay may or may not have read the marker.
+   */
+  async completeTransaction(producerId: number, partitions: readonly number[], commit: boolean): Promise<void> {
+    const loading = partitions.flatMap((p) => this.loads.get(p) ?? []);
+    if (loading.length > 0) await Promise.all(loading.map((l) => l.catch(() => undefined)));
+    const groupIds = this.openGroupsForProducer.get(producerId);
+    if (!groupIds) return;
+    const completed = new Set(partitions);
+    for (const groupId of [...groupIds]) {
+      if (!completed.has(this.partitionFor(groupId))) continue;
+      const group = this.groups.get(groupId);
+      if (group && !group.is('Dead')) group.offsets.completeTxn(producerId, commit);
+      this.removeProducerGroup(producerId, groupId);
+    }
+  }
+
+  /** The group leaves the cache (deleted or unloaded): its open transactions' offsets go with it. */
+  private forgetPendingTxn(group: GroupMetadata): void {
+    for (const producerId of group.offsets.pendingTxnProducers()) this.removeProducerGroup(producerId, group.groupId);
+    group.offsets.clearPendingTxn();
+  }
+
+  private addProducerGroup(producerId: number, groupId: string): void {
+    let groups = this.openGroupsForProducer.get(producerId);
+    if (!groups) this.openGroupsForProducer.set(producerId, (groups = new Set()));
+    groups.add(groupId);
+  }
+
+  private removeProducerGroup(producerId: number, groupId: string): void {
+    const groups = this.openGroupsForProducer.get(producerId);
+    if (groups?.delete(groupId) && groups.size === 0) this.openGroupsForProducer.delete(producerId);
+  }
+
+  /** The entries worth writing: valid metadata, the latest entry for a partition named twice (as in Kafka's map of offsets). */
+  private writableOffsets(entries: readonly OffsetToStore[]): Array<[string, number, OffsetAndMetadata]> {
+    const toWrite = new TopicPartitionMap<OffsetAndMetadata>();
+    for (const e of entries) if (this.validMetadata(e.value.metadata)) toWrite.set(e.topic, e.partition, e.value);
+    return [...toWrite.entries()];
+  }
+
+  /**
    * Committed offsets of one group: the requested partitions (-1 and no metadata where nothing is
    * committed) or, for topics null, every committed partition.
    */
@@ -203,7 +271,7 @@ export class GroupMetadataManager {
     const group = this.groups.get(groupId);
     const live = group && !group.is('Dead') ? group : null;
     const partitionResult = (topic: string, partitionIndex: number): OffsetFetchPartitionResult => {
-      if (live && requireStable && live.offsets.hasPending(topic, partitionIndex)) {
+      if (live && requireStable && (live.offsets.hasPending(topic, partitionIndex) || live.offsets.hasPendingTxn(topic, partitionIndex))) {
         return noOffset(partitionIndex, ErrorCode.UNSTABLE_OFFSET_COMMIT);
       }
       const o = live?.offsets.get(topic, partitionIndex);
@@ -247,6 +315,7 @@ export class GroupMetadataManager {
           return;
         }
         for (const [topic, partition] of [...group.offsets.entries()]) group.offsets.remove(topic, partition);
+        this.forgetPendingTxn(group);
         this.removeFromCache(group);
         results.set(group.groupId, ErrorCode.NONE);
       }),
@@ -331,43 +400,43 @@ export class GroupMetadataManager {
   /**
    * Becomes coordinator for a partition: replays its records (latest wins, tombstones delete),
    * rebuilds groups and offsets, and only then serves the partition. Groups with members come back
-   * Stable, the others Empty. A record that does not decode fails the load (the partition is then
-   * not served) with a GroupCoordinatorError('CORRUPT_RECORD'); unknown key versions are skipped.
+   * Stable, the others Empty. Transactional offset commits count once their producer's COMMIT
+   * marker follows them (an ABORT drops them); transactions without a marker yet stay pending. A
+   * record that does not decode fails the load (the partition is then not served) with a
+   * GroupCoordinatorError('CORRUPT_RECORD'); unknown key versions are skipped.
    */
   async loadPartition(partition: number, onGroupLoaded: (group: GroupMetadata) => void): Promise<void> {
     if (this.ownedPartitions.has(partition) || this.loadingPartitions.has(partition)) return;
     this.loadingPartitions.add(partition);
-    try {
-      const offsets = new Map<string, TopicPartitionMap<OffsetCommitValue>>();
-      const groupValues = new Map<string, GroupMetadataValue>();
-      for await (const record of this.log.readAll(partition)) {
-        const key = decodeRecordPart(partition, 'key', () => decodeCoordinatorKey(record.key));
-        if (key.kind === 'offset') {
-          let forGroup = offsets.get(key.group);
-          if (!forGroup) offsets.set(key.group, (forGroup = new TopicPartitionMap()));
-          if (record.value === null) forGroup.delete(key.topic, key.partition);
-          else forGroup.set(key.topic, key.partition, decodeRecordPart(partition, 'offset value', () => decodeOffsetCommitValue(record.value!)));
-        } else if (key.kind === 'group') {
-          if (record.value === null) groupValues.delete(key.group);
-          else groupValues.set(key.group, decodeRecordPart(partition, 'group value', () => decodeGroupMetadataValue(record.value!)));
-        }
-      }
-
-      const loaded: GroupMetadata[] = [];
-      for (const [groupId, value] of groupValues) loaded.push(this.groupFromValue(partition, groupId, value));
-      for (const [groupId, forGroup] of offsets) {
-        // Groups that only committed offsets have no metadata record.
-        if (!groupValues.has(groupId) && forGroup.size > 0) loaded.push(this.newGroup(groupId));
-      }
-      for (const group of loaded) {
-        for (const [topic, p, value] of offsets.get(group.groupId)?.entries() ?? []) group.offsets.load(topic, p, value);
-        const cached = this.addGroup(group);
-        if (cached === group) onGroupLoaded(group);
-      }
-      this.ownedPartitions.add(partition);
-    } finally {
+    const load = this.replayAndServe(partition, onGroupLoaded).finally(() => {
       this.loadingPartitions.delete(partition);
+      if (this.loads.get(partition) === load) this.loads.delete(partition);
+    });
+    this.loads.set(partition, load);
+    await load;
+  }
+
+  private async replayAndServe(partition: number, onGroupLoaded: (group: GroupMetadata) => void): Promise<void> {
+    const replayed = await replayPartition(this.log, partition);
+    const loaded: GroupMetadata[] = [];
+    for (const [groupId, value] of replayed.groups) loaded.push(this.groupFromValue(partition, groupId, value));
+    // Groups that only committed offsets (or only have some in an open transaction) have no metadata record.
+    const offsetOnly = new Set(replayed.pending.keys());
+    for (const [groupId, forGroup] of replayed.offsets) if (forGroup.size > 0) offsetOnly.add(groupId);
+    for (const groupId of offsetOnly) if (!replayed.groups.has(groupId)) loaded.push(this.newGroup(groupId));
+    for (const group of loaded) {
+      for (const [topic, p, o] of replayed.offsets.get(group.groupId)?.entries() ?? []) group.offsets.load(topic, p, o.value, o.position);
+      const open = replayed.pending.get(group.groupId) ?? new Map<number, never>();
+      for (const [producerId, forGroup] of open) {
+        for (const [topic, p, o] of forGroup.entries()) group.offsets.loadPendingTxn(producerId, topic, p, o.value, o.position);
+      }
+      group.offsets.resumeAfter(replayed.lastPosition);
+      const cached = this.addGroup(group);
+      if (cached !== group) continue;
+      for (const producerId of open.keys()) this.addProducerGroup(producerId, group.groupId);
+      onGroupLoaded(group);
     }
+    this.ownedPartitions.add(partition);
   }
 
   private groupFromValue(partition: number, groupId: string, value: GroupMetadataValue): GroupMetadata {
@@ -405,20 +474,17 @@ export class GroupMetadataManager {
     for (const group of this.currentGroups()) {
       if (this.partitionFor(group.groupId) === partition) {
         onGroupUnloaded(group);
+        this.forgetPendingTxn(group);
         this.removeFromCache(group);
       }
     }
   }
 }
 
-function noOffset(partitionIndex: number, errorCode: number): OffsetFetchPartitionResult {
-  return { partitionIndex, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode };
+function offsetRecords(groupId: string, offsets: ReadonlyArray<readonly [string, number, OffsetAndMetadata]>): CoordinatorRecord[] {
+  return offsets.map(([topic, partition, value]) => ({ key: encodeOffsetCommitKey(groupId, topic, partition), value: encodeOffsetCommitValue(value) }));
 }
 
-function decodeRecordPart<T>(partition: number, what: string, decode: () => T): T {
-  try {
-    return decode();
-  } catch (err) {
-    throw new GroupCoordinatorError('CORRUPT_RECORD', `__consumer_offsets-${partition}: undecodable record ${what}`, { cause: err });
-  }
+function noOffset(partitionIndex: number, errorCode: number): OffsetFetchPartitionResult {
+  return { partitionIndex, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode };
 }

@@ -6,7 +6,16 @@ export {
   GROUP_COORDINATOR_CONFIG_KEYS,
   resolveGroupCoordinatorConfig,
 } from './config.js';
-export { type CoordinatorLog, type CoordinatorRecord, GROUP_METADATA_TOPIC_NAME } from './coordinator-log.js';
+export {
+  type CoordinatorLog,
+  type CoordinatorLogEntry,
+  type CoordinatorRecord,
+  type CoordinatorRecordBatch,
+  type CoordinatorTxnMarker,
+  type TransactionalProducer,
+  GROUP_METADATA_TOPIC_NAME,
+  recordsOf,
+} from './coordinator-log.js';
 export {
   type CoordinatorKey,
   type GroupMemberValue,

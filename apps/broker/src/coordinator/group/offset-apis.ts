@@ -6,13 +6,15 @@ import type {
   OffsetDeleteResult,
   OffsetFetchRequest,
   OffsetFetchResult,
+  TxnOffsetCommitRequest,
+  TxnOffsetCommitResult,
 } from './api-types.js';
 import type { CoordinatorContext } from './coordinator-context.js';
 import type { OffsetToStore } from './group-metadata-manager.js';
 import type { GroupMembership } from './membership.js';
 import { validateGroupStatus, validateOffsetCommit } from './validation.js';
 
-/** OffsetCommit, OffsetFetch and OffsetDelete, with Kafka's rules for who may do what in which group state. */
+/** OffsetCommit, TxnOffsetCommit, OffsetFetch and OffsetDelete, with Kafka's rules for who may do what in which group state. */
 export class OffsetApis {
   constructor(
     private readonly ctx: CoordinatorContext,
@@ -75,6 +77,44 @@ export class OffsetApis {
       }
     }
     const codes = await this.ctx.manager.storeOffsets(group, entries);
+    let i = 0;
+    return {
+      topics: req.topics.map((t) => ({
+        name: t.name,
+        partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: codes[i++]! })),
+      })),
+    };
+  }
+
+  /**
+   * Kafka's handleTxnCommitOffsets: stores the offsets as part of the producer's transaction and
+   * resolves once they are written; they count only when the transaction commits. The group is
+   * created if unknown; the member and generation are checked only when the request names them
+   * (v3+), and the group state does not matter, as in Kafka.
+   */
+  async commitTransactionalOffsets(req: TxnOffsetCommitRequest): Promise<TxnOffsetCommitResult> {
+    const all = (errorCode: number): TxnOffsetCommitResult => ({
+      topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) })),
+    });
+    const statusError = validateGroupStatus(this.ctx, req.groupId, 'TxnOffsetCommit');
+    if (statusError !== null) return all(statusError);
+    const manager = this.ctx.manager;
+    const group = manager.getGroup(req.groupId) ?? manager.addGroup(manager.newGroup(req.groupId));
+    const validationError = validateOffsetCommit(group, req.generationId, req.memberId, req.groupInstanceId, true);
+    if (validationError !== null) return all(validationError);
+
+    const now = this.ctx.scheduler.now();
+    const entries: OffsetToStore[] = [];
+    for (const t of req.topics) {
+      for (const p of t.partitions) {
+        entries.push({
+          topic: t.name,
+          partition: p.partitionIndex,
+          value: { offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch ?? -1, metadata: p.committedMetadata ?? '', commitTimestamp: now, expireTimestamp: null },
+        });
+      }
+    }
+    const codes = await manager.storeTxnOffsets(group, { producerId: req.producerId, producerEpoch: req.producerEpoch }, entries);
     let i = 0;
     return {
       topics: req.topics.map((t) => ({

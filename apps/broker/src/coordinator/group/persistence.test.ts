@@ -1,6 +1,6 @@
 import { ErrorCode } from '@tributary/protocol';
 import { describe, expect, it } from 'vitest';
-import type { CoordinatorLog, CoordinatorRecord } from './coordinator-log.js';
+import type { CoordinatorLog, CoordinatorLogEntry } from './coordinator-log.js';
 import {
   decodeCoordinatorKey,
   decodeGroupMetadataValue,
@@ -132,7 +132,7 @@ describe('persistence in __consumer_offsets', () => {
     const inner = new InMemoryCoordinatorLog();
     const slowLog: CoordinatorLog = {
       append: (p, r) => inner.append(p, r),
-      async *readAll(p): AsyncIterable<CoordinatorRecord> {
+      async *readAll(p): AsyncIterable<CoordinatorLogEntry> {
         await gate;
         yield* inner.readAll(p);
       },

@@ -9,6 +9,7 @@ export type GroupApi =
   | 'Heartbeat'
   | 'LeaveGroup'
   | 'OffsetCommit'
+  | 'TxnOffsetCommit'
   | 'OffsetFetch'
   | 'OffsetDelete'
   | 'DescribeGroups'
@@ -46,13 +47,15 @@ export function validateCurrentMember(group: GroupMetadata, memberId: string, gr
 /**
  * Who may commit offsets: anyone while the group is Empty with generation -1 (the admin client, or
  * a consumer that assigns partitions itself); otherwise a current member of the current
- * generation; a generation -1 commit with no member id against a group that has members is refused.
+ * generation; a generation -1 commit with no member id against a group that has members is
+ * refused, except a transactional one (TxnOffsetCommit v0-2 carries no member or generation).
  */
 export function validateOffsetCommit(
   group: GroupMetadata,
   generationId: number,
   memberId: string,
   groupInstanceId: string | null,
+  isTransactional = false,
 ): number | null {
   if (group.is('Dead')) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
   if (generationId < 0 && group.is('Empty')) return null;
@@ -61,5 +64,5 @@ export function validateOffsetCommit(
     if (memberError !== null) return memberError;
     return generationId !== group.generationId ? ErrorCode.ILLEGAL_GENERATION : null;
   }
-  return group.is('Empty') ? null : ErrorCode.UNKNOWN_MEMBER_ID;
+  return isTransactional || group.is('Empty') ? null : ErrorCode.UNKNOWN_MEMBER_ID;
 }
