@@ -219,16 +219,12 @@ static uint32_t crc32c_sse42_only(const unsigned char *data, size_t len) {
 static int view_bytes(napi_env env, napi_callback_info info, const unsigned char **data, size_t *len) {
   size_t argc = 1;
   napi_value arg;
-  bool is_typed = false;
   if (napi_get_cb_info(env, info, &argc, &arg, NULL, NULL) != napi_ok) return 0;
-  if (argc < 1 || napi_is_typedarray(env, arg, &is_typed) != napi_ok || !is_typed) {
-    napi_throw_type_error(env, NULL, "crc32c expects a Buffer or Uint8Array");
-    return 0;
-  }
+  /* One call both checks the argument and reads it (this runs for every produced batch):
+     napi_get_typedarray_info fails on anything that is not a typed array. */
   napi_typedarray_type type;
   void *ptr = NULL;
-  if (napi_get_typedarray_info(env, arg, &type, len, &ptr, NULL, NULL) != napi_ok) return 0;
-  if (type != napi_uint8_array) {
+  if (argc < 1 || napi_get_typedarray_info(env, arg, &type, len, &ptr, NULL, NULL) != napi_ok || type != napi_uint8_array) {
     napi_throw_type_error(env, NULL, "crc32c expects a Buffer or Uint8Array");
     return 0;
   }

@@ -64,6 +64,14 @@ describe('RecordBatchView patches', () => {
     );
   });
 
+  it('readInt64Num reads at any offset and refuses to read past either end', () => {
+    const buf = Buffer.alloc(13);
+    buf.writeBigInt64BE(-(2n ** 40n) - 7n, 5);
+    expect(readInt64Num(buf, 5)).toBe(-(2 ** 40) - 7);
+    expect(() => readInt64Num(buf, 6)).toThrow(RangeError);
+    expect(() => readInt64Num(buf, -1)).toThrow(RangeError);
+  });
+
   it('setLogAppendTime flips the timestamp type, sets maxTimestamp and recomputes the CRC', async () => {
     const buf = await kafkajsBatch(10n, CompressionType.None);
     const v = new RecordBatchView(buf);
