@@ -7,7 +7,7 @@ import {
   type ProduceResponsePartitionProduceResponse,
 } from '@tributary/protocol';
 import type { AppendEntry, PartitionAppendResult } from '../replica/append-types.js';
-import { checkProduceRecords } from '../replica/produce-records-check.js';
+import { checkProduceRecords, transactionalWriteCheck } from '../replica/produce-records-check.js';
 import { advertisedVersions } from './advertised-versions.js';
 import { CloseConnection, defineHandler, NO_RESPONSE } from './handler.js';
 
@@ -40,9 +40,11 @@ export const produceHandler = defineHandler({
     request.topicData.forEach((topic, t) => {
       results.push(
         topic.partitionData.map((p, i) => {
-          const problem = checkProduceRecords(version, p.records, { topic: topic.name, partition: p.index, transactions: ctx.services.transactions });
+          const target = { topic: topic.name, partition: p.index, transactions: ctx.services.transactions };
+          const problem = checkProduceRecords(version, p.records, target);
           if (problem) return failed(problem.errorCode, problem.message);
-          entries.push({ topic: topic.name, partition: p.index, records: p.records! });
+          const beforeWrite = transactionalWriteCheck(version, p.records!, target);
+          entries.push({ topic: topic.name, partition: p.index, records: p.records!, ...(beforeWrite ? { beforeWrite } : {}) });
           slots.push([t, i]);
           return undefined;
         }),

@@ -1,5 +1,6 @@
 import { ApiKey, decodeRecordBatches, ErrorCode, parseTxnMarker } from '@tributary/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { transactionalWriteCheck } from '../replica/produce-records-check.js';
 import { DataPlaneBroker, batchOf, produceBody } from '../replica/test-kit.js';
 
 /**
@@ -133,6 +134,28 @@ describe('a transaction over the wire', () => {
     expect((await markersIn('orders', 1)).at(-1)).toMatchObject({ producerId: p.producerId, commit: false });
     // No group has used __consumer_offsets in this test: the partition does not exist and is skipped.
     expect((await b.request(ApiKey.DescribeTransactions, 0, { transactionalIds: ['wire-offsets'] })).transactionStates[0]!.transactionState).toBe('CompleteAbort');
+  });
+});
+
+describe('a transactional batch racing its own EndTxn', () => {
+  it('is checked again at the moment of the write: written after the markers, it is refused instead of opening a transaction nothing ends', async () => {
+    await b.createTopic('race', 1);
+    const p = await initProducer('wire-race');
+    await addPartitions(p, [['race', [0]]]);
+    expect(await produceTxn(p, 'race', 0, ['in-txn'])).toBe(ErrorCode.NONE);
+    // Verified by the Produce handler while the transaction is ongoing...
+    const late = batchOf(['late'], { isTransactional: true, producerId: p.producerId, producerEpoch: p.producerEpoch, baseSequence: 1 });
+    const target = { topic: 'race', partition: 0, transactions: b.services.transactions };
+    const beforeWrite = transactionalWriteCheck(7, late, target)!;
+    expect(beforeWrite).toBeTypeOf('function');
+    // ...but the commit's markers are written before the batch reaches the log.
+    expect((await endTxn(p, true)).errorCode).toBe(ErrorCode.NONE);
+    const log = b.services.logManager.getLog('race', 0)!;
+    const end = log.logEndOffset;
+    const [result] = await b.services.replicaManager.appendRecords({ acks: -1, origin: 'client', entries: [{ topic: 'race', partition: 0, records: late, beforeWrite }] });
+    expect(result!.errorCode).toBe(ErrorCode.INVALID_TXN_STATE);
+    expect(log.logEndOffset).toBe(end);
+    expect(log.lastStableOffset).toBe(log.logEndOffset);
   });
 });
 

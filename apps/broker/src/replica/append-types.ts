@@ -9,6 +9,11 @@ export interface AppendEntry {
   readonly partition: number;
   /** The Produce request's records field; storage patches offsets into it in place. */
   readonly records: Buffer;
+  /**
+   * Runs at the moment of the write, where no other append to the partition can come between
+   * (storage's beforeWrite); throwing a ReplicaError refuses the entry with its code.
+   */
+  readonly beforeWrite?: () => void;
 }
 
 export interface AppendRequest {

@@ -1,6 +1,7 @@
 import { CompressionType, encodeRecordBatchSync, ErrorCode } from '@tributary/protocol';
 import { describe, expect, it } from 'vitest';
-import { checkProduceRecords } from './produce-records-check.js';
+import { ReplicaError } from './partition-error.js';
+import { checkProduceRecords, transactionalWriteCheck } from './produce-records-check.js';
 
 const batch = (opts: { compression?: CompressionType; isTransactional?: boolean } = {}) =>
   encodeRecordBatchSync({
@@ -87,6 +88,24 @@ describe('checkProduceRecords', () => {
       }
       expect(code(ErrorCode.INVALID_PRODUCER_ID_MAPPING)).toBe(ErrorCode.INVALID_PRODUCER_ID_MAPPING);
       expect(checkProduceRecords(8, txnBatch(), asking(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS).target)?.message).toMatch(/Underlying error: COORDINATOR_LOAD_IN_PROGRESS/);
+    });
+
+    it('gives a write-time check only for transactional batches, asking the coordinator when it runs', () => {
+      expect(transactionalWriteCheck(8, batch(), asking(ErrorCode.NONE).target)).toBeUndefined();
+      let answer: number = ErrorCode.NONE;
+      const asked: unknown[] = [];
+      const target = { topic: 'orders', partition: 3, transactions: { verifyTransactionalProduce: (...args: unknown[]) => (asked.push(args), answer) } };
+      const check = transactionalWriteCheck(8, txnBatch(), target)!;
+      expect(asked).toEqual([]); // nothing asked until the write
+      expect(() => check()).not.toThrow();
+      answer = ErrorCode.TRANSACTION_ABORTABLE; // the markers were written meanwhile
+      expect(() => check()).toThrow(ReplicaError);
+      try {
+        check();
+      } catch (err) {
+        expect((err as ReplicaError).errorCode).toBe(ErrorCode.INVALID_TXN_STATE);
+      }
+      expect(asked).toHaveLength(3);
     });
 
     it('never asks about non-transactional batches, malformed requests, or a batch without a producer id', () => {

@@ -1,5 +1,5 @@
 import { ATTR_COMPRESSION_MASK, ATTR_TRANSACTIONAL, BatchLayout, CompressionType, ErrorCode, errorInfo } from '@tributary/protocol';
-import type { PartitionError } from './partition-error.js';
+import { ReplicaError, type PartitionError } from './partition-error.js';
 
 /** Smallest batchLength a batch can declare: its header up to and including the magic byte. */
 const MIN_DECLARED_LENGTH = BatchLayout.MAGIC + 1 - BatchLayout.LOG_OVERHEAD;
@@ -99,6 +99,23 @@ function checkTransactional(version: number, buf: Buffer, target: ProduceTarget 
     default:
       return { errorCode: error, message: `Transactional batch of producer ${producerId} refused by its transaction coordinator` };
   }
+}
+
+/**
+ * For a Produce entry whose batch is transactional (and passed checkProduceRecords): the same
+ * verification again, to run as the log's beforeWrite hook. Between the handler's check and the
+ * write there are awaits, in which EndTxn may write the transaction's markers; a batch appended
+ * after its marker would open a transaction nothing ever ends, holding the last stable offset
+ * back for good (Kafka's hanging transaction, KIP-890). Checked again at the moment of the write,
+ * such a batch is refused instead; a marker written after the check lands after the batch.
+ * Undefined for a non-transactional entry.
+ */
+export function transactionalWriteCheck(version: number, records: Buffer, target: ProduceTarget): (() => void) | undefined {
+  if (records.length < BatchLayout.HEADER_SIZE || (records.readInt16BE(BatchLayout.ATTRIBUTES) & ATTR_TRANSACTIONAL) === 0) return undefined;
+  return () => {
+    const problem = checkTransactional(version, records, target);
+    if (problem) throw new ReplicaError(problem.errorCode, problem.message);
+  };
 }
 
 /** The batch starting at `pos` if its length prefix and declared bytes are all there. */

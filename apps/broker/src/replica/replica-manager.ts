@@ -151,7 +151,7 @@ export class ReplicaManager {
           return { ...appendError(ErrorCode.INVALID_RECORD, recordErrorsMessage(recordErrors)), recordErrors };
         }
       }
-      const appended = await log.append(entry.records, { origin, leaderEpoch: partition.leaderEpoch });
+      const appended = await log.append(entry.records, { origin, leaderEpoch: partition.leaderEpoch, beforeWrite: entry.beforeWrite });
       if (!appended.duplicate && appended.batchCount > 0) {
         partition.bytesAppended += appended.sizeInBytes;
         this.fetchPurgatory.checkAndComplete(tpKey({ topic: entry.topic, partition: entry.partition }));

@@ -55,6 +55,15 @@ export interface AppendOptions {
   origin?: AppendOrigin;
   /** The leader's epoch, stamped into every batch and recorded in the leader-epoch cache. */
   leaderEpoch?: number;
+  /**
+   * Called once the batches passed the header checks (a batch of 256 KiB or more has its CRC
+   * checked while it is written, so after this), just before they are written, at a point no other
+   * append to this log can come between (the broker re-verifies a transactional batch here, so a
+   * transaction's marker can never be written between the check and the batch). If it throws,
+   * nothing is written or changed and the append rejects with that error. Not called for a
+   * duplicate (an idempotent retry answers the original offsets) nor for replication.
+   */
+  beforeWrite?: () => void;
 }
 
 /** What an append did (Kafka's LogAppendInfo, the parts the broker needs). */

@@ -333,10 +333,10 @@ export class Log {
     if (analysis.views.length === 0) return emptyAppendResult(this.logStart);
     if (!overlapCrc) {
       // The fast path runs in this same synchronous step, so the time read for the analysis serves it too.
-      const fast = this.appendFast(records, analysis, leaderEpoch, now);
+      const fast = this.appendFast(records, analysis, leaderEpoch, now, opts?.beforeWrite);
       if (fast !== undefined) return fast;
     }
-    return this.lock.run(() => this.appendLocked(records, analysis, leaderEpoch, overlapCrc));
+    return this.lock.run(() => this.appendLocked(records, analysis, leaderEpoch, overlapCrc, opts?.beforeWrite));
   }
 
   /** Whether recording these batches would change the leader-epoch cache (an async checkpoint write). */
@@ -367,7 +367,13 @@ export class Log {
    * the per-append cost of 16 KiB batches against the queued path. Undefined when not applicable
    * (checked before anything is changed), so the caller takes the queued path.
    */
-  private appendFast(records: Buffer, analysis: AppendAnalysis, leaderEpoch: number | undefined, now: number): Promise<AppendResult> | AppendResult | undefined {
+  private appendFast(
+    records: Buffer,
+    analysis: AppendAnalysis,
+    leaderEpoch: number | undefined,
+    now: number,
+    beforeWrite: (() => void) | undefined,
+  ): Promise<AppendResult> | AppendResult | undefined {
     const active = this.segs.last()!;
     if (!this.lock.idle || !this.io.writeSync || !active.indexesLoaded) return undefined;
     const views = analysis.views;
@@ -391,6 +397,8 @@ export class Log {
       const dup = this.checkProducers(views, analysis);
       if (dup) return dup;
     }
+    // Same synchronous step as the write below: nothing else can append to this log in between.
+    beforeWrite?.();
     const next = assignOffsets(views, firstOffset, leaderEpoch, logAppendTime ? now : undefined);
     const start = active.size;
     try {
@@ -419,7 +427,13 @@ export class Log {
     return result;
   }
 
-  private async appendLocked(records: Buffer, analysis: AppendAnalysis, leaderEpoch: number | undefined, overlapCrc: boolean): Promise<AppendResult> {
+  private async appendLocked(
+    records: Buffer,
+    analysis: AppendAnalysis,
+    leaderEpoch: number | undefined,
+    overlapCrc: boolean,
+    beforeWrite: (() => void) | undefined,
+  ): Promise<AppendResult> {
     this.ensureUsable();
     const cfg = this.cfg;
     const views = analysis.views;
@@ -435,6 +449,8 @@ export class Log {
       const dup = this.checkProducers(views, analysis);
       if (dup) return dup;
     }
+    // Under the log's lock: no other append (a transaction marker included) lands before this one.
+    beforeWrite?.();
 
     const now = this.clock.now();
     const logAppendTime = cfg.messageTimestampType === 'LogAppendTime';
