@@ -7,7 +7,6 @@ import { ConfigError } from './config/config-error.js';
 import { EmbeddedMetadataStore } from './controller/embedded-metadata-store.js';
 import { GroupCoordinatorService } from './coordinator/group-coordinator-service.js';
 import { replicatedOffsetsPartitions } from './coordinator/offsets-partitions.js';
-import { replicatedTransactionStatePartitions } from './coordinator/transaction/storage-transaction-log.js';
 import { TransactionCoordinatorService } from './coordinator/transaction/transaction-coordinator-service.js';
 import { TRANSACTION_STATE_TOPIC_NAME } from './coordinator/transaction/transaction-log.js';
 import type { BrokerEndpoint, MetadataStore } from './controller/metadata-store.js';
@@ -151,7 +150,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     transactions = await TransactionCoordinatorService.start({
       config,
       topics: admin.topics,
-      partitions: replicatedTransactionStatePartitions(replicaManager, logManager),
+      partitions: replicatedOffsetsPartitions(replicaManager, logManager, TRANSACTION_STATE_TOPIC_NAME),
       markers: { write: (marker) => writeTxnMarkers(replicaManager, groups, marker, logger) },
       producerIds,
       beforeLoad: () => groups.whenLoaded(),

@@ -1,3 +1,4 @@
+import { ErrorCode } from '@tributary/protocol';
 import type { MetadataStore } from '../controller/metadata-store.js';
 import type { BrokerServices } from '../services.js';
 
@@ -45,7 +46,7 @@ export const GROUP_AUTHORIZED_OPERATIONS = (1 << 3) | (1 << 6) | (1 << 8);
  * once. OffsetCommit and OffsetDelete answer UNKNOWN_TOPIC_OR_PARTITION for the others, as Kafka's
  * metadata-cache check does.
  */
-export async function partitionExistence(
+async function partitionExistence(
   metadata: MetadataStore,
   topicNames: Iterable<string>,
 ): Promise<(topic: string, partition: number) => boolean> {
@@ -56,3 +57,54 @@ export async function partitionExistence(
   }
   return (topic, partition) => partition >= 0 && partition < (counts.get(topic) ?? 0);
 }
+
+interface RequestedTopic<P> {
+  readonly name: string;
+  readonly partitions: readonly P[];
+}
+
+/**
+ * A group offsets request's topics (OffsetCommit, TxnOffsetCommit, OffsetDelete) cut down to the
+ * partitions that exist; topics left with none are dropped. The rest never reach the coordinator
+ * and answer UNKNOWN_TOPIC_OR_PARTITION (see partitionErrorsAnswer).
+ */
+export async function existingPartitions<P extends { readonly partitionIndex: number }>(
+  metadata: MetadataStore,
+  topics: readonly RequestedTopic<P>[],
+): Promise<Array<{ name: string; partitions: P[] }>> {
+  const exists = await partitionExistence(metadata, topics.map((t) => t.name));
+  return topics
+    .map((t) => ({ name: t.name, partitions: t.partitions.filter((p) => exists(t.name, p.partitionIndex)) }))
+    .filter((t) => t.partitions.length > 0);
+}
+
+interface PartitionCode {
+  readonly partitionIndex: number;
+  readonly errorCode: number;
+}
+
+/** What the coordinator answered per partition of a group offsets request. */
+export type AnsweredPartitions = readonly RequestedTopic<PartitionCode>[];
+
+/**
+ * The per-partition answer of a group offsets request, in request order: the coordinator's code for
+ * each partition it was given (through `mapCode`, for version differences), UNKNOWN_TOPIC_OR_PARTITION
+ * for the ones existingPartitions held back.
+ */
+export function partitionErrorsAnswer(
+  requested: readonly RequestedTopic<{ readonly partitionIndex: number }>[],
+  answered: AnsweredPartitions,
+  mapCode: (code: number) => number = (code) => code,
+): Array<{ name: string; partitions: PartitionCode[] }> {
+  const codes = new Map<string, number>();
+  const key = (topic: string, partition: number) => `${partition}:${topic}`;
+  for (const t of answered) for (const p of t.partitions) codes.set(key(t.name, p.partitionIndex), mapCode(p.errorCode));
+  return requested.map((t) => ({
+    name: t.name,
+    partitions: t.partitions.map((p) => ({
+      partitionIndex: p.partitionIndex,
+      errorCode: codes.get(key(t.name, p.partitionIndex)) ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+    })),
+  }));
+}
+

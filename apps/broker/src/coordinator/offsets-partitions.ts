@@ -4,8 +4,8 @@ import type { ReplicaManager } from '../replica/replica-manager.js';
 import { GROUP_METADATA_TOPIC_NAME } from './group/coordinator-log.js';
 
 /**
- * Where the coordinator's record batches go and are read back from: the partitions of
- * __consumer_offsets on this broker.
+ * Where a coordinator's record batches go and are read back from: the partitions of its internal
+ * topic on this broker (__consumer_offsets for groups, __transaction_state for transactions).
  */
 export interface OffsetsPartitions {
   /**

@@ -1,7 +1,7 @@
-import { AdminError } from '../controller/admin-error.js';
 import type { TopicMetadata } from '../controller/metadata-store.js';
 import type { TopicManager } from '../controller/topic-manager.js';
 import { GROUP_METADATA_TOPIC_NAME } from './group/coordinator-log.js';
+import { ensureInternalTopic } from './internal-topic.js';
 
 /**
  * The topic-level settings Kafka gives __consumer_offsets (GroupMetadataManager.offsetsTopicConfigs):
@@ -16,18 +16,9 @@ export const OFFSETS_TOPIC_CONFIGS: Readonly<Record<string, string>> = Object.fr
 });
 
 /**
- * Makes sure __consumer_offsets exists, creating it through the TopicManager (metadata entry, then
- * its logs) with `numPartitions` partitions and `replicationFactor` replicas each
- * (offsets.topic.replication.factor: more than the live brokers fails, as in Kafka, and the
- * coordinator stays unavailable). A topic created meanwhile by someone else is used as it is.
+ * Makes sure __consumer_offsets exists with `numPartitions` partitions and `replicationFactor`
+ * replicas each (offsets.topic.replication.factor).
  */
-export async function ensureOffsetsTopic(topics: TopicManager, numPartitions: number, replicationFactor: number): Promise<TopicMetadata> {
-  const existing = await topics.getTopic(GROUP_METADATA_TOPIC_NAME);
-  if (existing) return existing;
-  try {
-    await topics.createTopic({ name: GROUP_METADATA_TOPIC_NAME, numPartitions, replicationFactor, configs: OFFSETS_TOPIC_CONFIGS });
-  } catch (err) {
-    if (!(err instanceof AdminError && err.code === 'TOPIC_ALREADY_EXISTS')) throw err;
-  }
-  return topics.requireTopic(GROUP_METADATA_TOPIC_NAME);
+export function ensureOffsetsTopic(topics: TopicManager, numPartitions: number, replicationFactor: number): Promise<TopicMetadata> {
+  return ensureInternalTopic(topics, { name: GROUP_METADATA_TOPIC_NAME, numPartitions, replicationFactor, configs: OFFSETS_TOPIC_CONFIGS });
 }

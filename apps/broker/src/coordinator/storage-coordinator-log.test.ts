@@ -134,7 +134,7 @@ describe('StorageCoordinatorLog (the coordinator on the broker storage)', () => 
     expect(rest).toBeLessThan(6);
   });
 
-  it('writes a transactional append as a transactional batch of the producer, with sequences that follow on', async () => {
+  it('writes a transactional append as a transactional batch of the producer, with sequence 0 as Kafka does', async () => {
     const log = new StorageCoordinatorLog(localOffsetsPartitions(logs), now);
     await log.append(0, [rec('a', '1'), rec('b', '2')], { producerId: 42, producerEpoch: 3 });
     // A second commit of the same transaction, then one after the transaction ended.
@@ -146,9 +146,9 @@ describe('StorageCoordinatorLog (the coordinator on the broker storage)', () => 
     const stored = await decodeRecordBatches((await logs.getLog(TOPIC, 0)!.read(0, 1 << 20)).records);
     expect(stored.map((b) => [b.isTransactional, b.isControl, b.producerId, b.producerEpoch, b.baseSequence])).toEqual([
       [true, false, 42n, 3, 0],
-      [true, false, 42n, 3, 2],
+      [true, false, 42n, 3, 0],
       [true, true, 42n, 3, -1],
-      [true, false, 42n, 3, 3],
+      [true, false, 42n, 3, 0],
       [false, false, -1n, -1, -1],
     ]);
     // The open transaction (offset 4) holds the partition's last stable offset.
@@ -156,7 +156,7 @@ describe('StorageCoordinatorLog (the coordinator on the broker storage)', () => 
     expect(await entries(log, 0)).toEqual(['42:a,b', '42:a', 'COMMIT:42', '42:c', '-:plain']);
   });
 
-  it('starts a producer over at sequence 0 in a new epoch, and rejects a fenced (older) epoch with INVALID_PRODUCER_EPOCH', async () => {
+  it('rejects a fenced (older) producer epoch with INVALID_PRODUCER_EPOCH', async () => {
     const log = new StorageCoordinatorLog(localOffsetsPartitions(logs), now);
     await log.append(0, [rec('a', '1')], { producerId: 7, producerEpoch: 0 });
     await logs.getLog(TOPIC, 0)!.append(marker(7, false, 0), { origin: 'coordinator' });

@@ -13,7 +13,6 @@ import type { OffsetsPartitions } from './offsets-partitions.js';
 
 /** How much of a partition one read takes while replaying it. */
 const READ_CHUNK_BYTES = 1024 * 1024;
-const INT32_MAX = 0x7fffffff;
 
 /**
  * __consumer_offsets on the broker's own storage: each append becomes one uncompressed record
@@ -41,9 +40,9 @@ export class StorageCoordinatorLog implements CoordinatorLog {
     // The time of the call, whenever the queued batch is written.
     const now = BigInt(this.clock.now());
     const inputs = records.map((r) => ({ key: r.key, value: r.value, timestamp: now }));
-    const plain = producer ? null : encodeRecordBatchSync({ records: inputs });
+    const batch = producer ? this.transactionalBatch(producer, inputs) : encodeRecordBatchSync({ records: inputs });
     const previous = this.tails.get(partition) ?? Promise.resolve();
-    const written = previous.then(() => this.partitions.append(partition, plain ?? this.transactionalBatch(partition, producer!, inputs)));
+    const written = previous.then(() => this.partitions.append(partition, batch));
     // The next append waits for this one whatever its outcome; its failure belongs to its caller.
     const tail = written.catch(() => undefined);
     this.tails.set(partition, tail);
@@ -54,19 +53,15 @@ export class StorageCoordinatorLog implements CoordinatorLog {
   }
 
   /**
-   * Kafka writes a coordinator's transactional batch with sequence 0 and skips sequence checks for
-   * coordinator appends; this broker's storage checks them for every producer batch, so the batch
-   * takes the sequence that follows the producer's last one in this partition. Built when its turn
-   * in the partition's queue comes, so the state it reads includes every earlier append.
+   * A TxnOffsetCommit's batch: transactional, under the producer's id and epoch, with sequence 0 as
+   * Kafka writes it (storage checks only the epoch of a coordinator's batch, not its sequence).
    */
-  private transactionalBatch(partition: number, producer: TransactionalProducer, records: Array<{ key: Buffer; value: Buffer | null; timestamp: bigint }>): Buffer {
-    const last = this.logOf(partition).producerState.lastEntry(producer.producerId);
-    const lastSeq = last !== undefined && last.producerEpoch === producer.producerEpoch ? last.lastSeq : -1;
+  private transactionalBatch(producer: TransactionalProducer, records: Array<{ key: Buffer; value: Buffer | null; timestamp: bigint }>): Buffer {
     return encodeRecordBatchSync({
       isTransactional: true,
       producerId: BigInt(producer.producerId),
       producerEpoch: producer.producerEpoch,
-      baseSequence: lastSeq === INT32_MAX ? 0 : lastSeq + 1,
+      baseSequence: 0,
       records,
     });
   }

@@ -14,7 +14,7 @@ import { EmbeddedMetadataStore } from '../controller/embedded-metadata-store.js'
 import { openAdminPlane } from '../controller/admin-plane.js';
 import { GroupCoordinatorService } from '../coordinator/group-coordinator-service.js';
 import { replicatedOffsetsPartitions } from '../coordinator/offsets-partitions.js';
-import { replicatedTransactionStatePartitions } from '../coordinator/transaction/storage-transaction-log.js';
+import { TRANSACTION_STATE_TOPIC_NAME } from '../coordinator/transaction/transaction-log.js';
 import { TransactionCoordinatorService } from '../coordinator/transaction/transaction-coordinator-service.js';
 import type { BrokerServices } from '../services.js';
 import { memoryLogger, tempDir } from '../test-support/test-env.js';
@@ -62,7 +62,7 @@ beforeAll(async () => {
     transactions: await TransactionCoordinatorService.start({
       config,
       topics,
-      partitions: replicatedTransactionStatePartitions(replicaManager, logManager),
+      partitions: replicatedOffsetsPartitions(replicaManager, logManager, TRANSACTION_STATE_TOPIC_NAME),
       markers: { write: async () => [] },
       producerIds,
       clock,

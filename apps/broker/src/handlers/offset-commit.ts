@@ -1,5 +1,5 @@
-import { ApiKey, ErrorCode, type OffsetCommitResponse } from '@tributary/protocol';
-import { partitionExistence } from '../coordinator/handler-support.js';
+import { ApiKey, type OffsetCommitResponse } from '@tributary/protocol';
+import { existingPartitions, partitionErrorsAnswer, type AnsweredPartitions } from '../coordinator/handler-support.js';
 import { advertisedVersions } from './advertised-versions.js';
 import { defineHandler } from './handler.js';
 
@@ -7,8 +7,6 @@ import { defineHandler } from './handler.js';
 const COMMIT_TIMESTAMP_VERSION = 1;
 const FIRST_RETENTION_VERSION = 2;
 const LAST_RETENTION_VERSION = 4;
-
-const key = (topic: string, partition: number) => `${partition}:${topic}`;
 
 /**
  * OffsetCommit (key 8): stores committed offsets in __consumer_offsets and answers once they are
@@ -21,11 +19,8 @@ export const offsetCommitHandler = defineHandler({
   apiKey: ApiKey.OffsetCommit,
   versions: advertisedVersions(ApiKey.OffsetCommit),
   async handle(ctx, request): Promise<OffsetCommitResponse> {
-    const exists = await partitionExistence(ctx.services.metadata, request.topics.map((t) => t.name));
-    const errors = new Map<string, number>();
-    const known = request.topics
-      .map((t) => ({ name: t.name, partitions: t.partitions.filter((p) => exists(t.name, p.partitionIndex)) }))
-      .filter((t) => t.partitions.length > 0);
+    const known = await existingPartitions(ctx.services.metadata, request.topics);
+    let answered: AnsweredPartitions = [];
 
     if (known.length > 0) {
       const v = ctx.apiVersion;
@@ -47,18 +42,9 @@ export const offsetCommitHandler = defineHandler({
           })),
         })),
       });
-      for (const t of result.topics) for (const p of t.partitions) errors.set(key(t.name, p.partitionIndex), p.errorCode);
+      answered = result.topics;
     }
 
-    return {
-      throttleTimeMs: 0,
-      topics: request.topics.map((t) => ({
-        name: t.name,
-        partitions: t.partitions.map((p) => ({
-          partitionIndex: p.partitionIndex,
-          errorCode: errors.get(key(t.name, p.partitionIndex)) ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
-        })),
-      })),
-    };
+    return { throttleTimeMs: 0, topics: partitionErrorsAnswer(request.topics, answered) };
   },
 });

@@ -1,5 +1,5 @@
 import { ApiKey, ErrorCode, type TxnOffsetCommitResponse } from '@tributary/protocol';
-import { partitionExistence } from '../coordinator/handler-support.js';
+import { existingPartitions, partitionErrorsAnswer, type AnsweredPartitions } from '../coordinator/handler-support.js';
 import { advertisedVersions } from './advertised-versions.js';
 import { defineHandler } from './handler.js';
 
@@ -7,8 +7,6 @@ import { defineHandler } from './handler.js';
 const FIRST_LOAD_IN_PROGRESS_VERSION = 2;
 /** Only v3+ name the member and generation. */
 const FIRST_MEMBER_VERSION = 3;
-
-const key = (topic: string, partition: number) => `${partition}:${topic}`;
 
 /**
  * TxnOffsetCommit (key 28): a transactional producer's sendOffsetsToTransaction. The offsets are
@@ -22,11 +20,8 @@ export const txnOffsetCommitHandler = defineHandler({
   apiKey: ApiKey.TxnOffsetCommit,
   versions: advertisedVersions(ApiKey.TxnOffsetCommit),
   async handle(ctx, request): Promise<TxnOffsetCommitResponse> {
-    const exists = await partitionExistence(ctx.services.metadata, request.topics.map((t) => t.name));
-    const errors = new Map<string, number>();
-    const known = request.topics
-      .map((t) => ({ name: t.name, partitions: t.partitions.filter((p) => exists(t.name, p.partitionIndex)) }))
-      .filter((t) => t.partitions.length > 0);
+    const known = await existingPartitions(ctx.services.metadata, request.topics);
+    let answered: AnsweredPartitions = [];
 
     if (known.length > 0) {
       const withMember = ctx.apiVersion >= FIRST_MEMBER_VERSION;
@@ -48,24 +43,11 @@ export const txnOffsetCommitHandler = defineHandler({
           })),
         })),
       });
-      const oldClient = ctx.apiVersion < FIRST_LOAD_IN_PROGRESS_VERSION;
-      for (const t of result.topics) {
-        for (const p of t.partitions) {
-          const code = oldClient && p.errorCode === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS ? ErrorCode.COORDINATOR_NOT_AVAILABLE : p.errorCode;
-          errors.set(key(t.name, p.partitionIndex), code);
-        }
-      }
+      answered = result.topics;
     }
 
-    return {
-      throttleTimeMs: 0,
-      topics: request.topics.map((t) => ({
-        name: t.name,
-        partitions: t.partitions.map((p) => ({
-          partitionIndex: p.partitionIndex,
-          errorCode: errors.get(key(t.name, p.partitionIndex)) ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
-        })),
-      })),
-    };
+    const oldClient = ctx.apiVersion < FIRST_LOAD_IN_PROGRESS_VERSION;
+    const forVersion = (code: number) => (oldClient && code === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS ? ErrorCode.COORDINATOR_NOT_AVAILABLE : code);
+    return { throttleTimeMs: 0, topics: partitionErrorsAnswer(request.topics, answered, forVersion) };
   },
 });

@@ -20,6 +20,8 @@ export type AppendOrigin = 'client' | 'coordinator' | 'replication';
 
 /** The batches of one append, validated from their headers alone. */
 export interface AppendAnalysis {
+  /** Who appends (the producer-state checks depend on it, as in Kafka). */
+  origin: AppendOrigin;
   views: RecordBatchView[];
   /** Sum over batches of (lastOffsetDelta + 1): offsets the append takes. */
   offsetCount: number;
@@ -125,6 +127,7 @@ export function analyzeAppend(records: Buffer, cfg: LogConfig, origin: AppendOri
     pos += size;
   }
   return {
+    origin,
     views,
     offsetCount,
     recordCount,

@@ -355,7 +355,7 @@ export class Log {
   private checkProducers(views: readonly RecordBatchView[], analysis: AppendAnalysis): AppendResult | undefined {
     for (const v of views) {
       if (v.producerIdNum < 0) continue;
-      const r = this.producerState.check(v);
+      const r = this.producerState.check(v, analysis.origin);
       if (r.duplicate) return duplicateAppendResult(r, analysis, this.logStart);
     }
     return undefined;
@@ -466,7 +466,7 @@ export class Log {
         if (v.producerIdNum < 0) continue;
         let r: CheckResult;
         try {
-          r = psm.check(v);
+          r = psm.check(v, analysis.origin);
         } catch (err) {
           if (recorded) await this.rebuildProducerStateLocked();
           throw err;

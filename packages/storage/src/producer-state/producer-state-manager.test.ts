@@ -152,6 +152,22 @@ describe('ProducerStateManager sequence rules', () => {
     expect(p.psm.lastEntry(1)!.batches).toHaveLength(1);
   });
 
+  it('checks only the epoch of a coordinator write (its transactional offset commits), as Kafka does', async () => {
+    const p = await partition();
+    const coordinatorWrite = (epoch: number) => dataBatch({ pid: 7, epoch, seq: 0, txn: true });
+    // The coordinator writes every batch with sequence 0: neither a duplicate nor out of order for it.
+    for (let i = 0; i < 3; i++) {
+      const view = coordinatorWrite(2);
+      expect(p.psm.check(view, 'coordinator').duplicate).toBe(false);
+      view.setBaseOffsetNum(p.nextOffset);
+      p.nextOffset = view.lastOffsetNum + 1;
+      p.psm.update(view, 5_000);
+    }
+    // The same batch from a client is the duplicate of a cached one; an older epoch is fenced for both.
+    expect(p.psm.check(coordinatorWrite(2)).duplicate).toBe(true);
+    expectError(() => p.psm.check(coordinatorWrite(1), 'coordinator'), 'INVALID_PRODUCER_EPOCH', 47);
+  });
+
   it('refuses an idempotent batch without a sequence', async () => {
     const p = await partition();
     expectError(() => p.append(dataBatch({ pid: 1, epoch: 0, seq: -1 })), 'INVALID_RECORD', 87);

@@ -4,6 +4,7 @@ import { atomicWriteFile } from '../checkpoint/atomic-write.js';
 import { systemClock, type Clock } from '../clock.js';
 import { storageFailure } from '../errors.js';
 import { nodeFileIO, type FileIO } from '../io/file-io.js';
+import type { AppendOrigin } from '../log/append-analysis.js';
 import { ProducerStateError } from './producer-state-error.js';
 import { ProducerStateEntry } from './producer-state-entry.js';
 import { checkProducerEpoch, checkSequence } from './sequence-rules.js';
@@ -116,7 +117,7 @@ export class ProducerStateManager {
    * on, a non-transactional batch arrives inside an open transaction, or a marker comes from a
    * fenced coordinator. Batches without a producer id pass unchecked.
    */
-  check(batch: RecordBatchView): CheckResult {
+  check(batch: RecordBatchView, origin: AppendOrigin = 'client'): CheckResult {
     const producerId = batch.producerIdNum;
     if (producerId < 0) return NOT_DUPLICATE;
     const entry = this.producers.get(producerId);
@@ -135,6 +136,12 @@ export class ProducerStateManager {
     }
 
     const firstSeq = batch.baseSequence;
+    // A coordinator writes its own batches (transactional offset commits) under a producer's id
+    // and epoch: as in Kafka, only the epoch is checked, not duplicates or sequences.
+    if (origin !== 'client') {
+      checkProducerEpoch(entry, producerId, epoch, 'in a coordinator write');
+      return NOT_DUPLICATE;
+    }
     if (entry !== undefined) {
       const dup = entry.findDuplicate(epoch, firstSeq, batch.lastSequence);
       if (dup !== undefined) return { duplicate: true, firstOffset: dup.firstOffset, lastOffset: dup.lastOffset };

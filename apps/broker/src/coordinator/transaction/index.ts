@@ -23,6 +23,6 @@ export {
 export { type TxnState, TXN_STATES, TXN_STATE_IDS } from './transaction-state.js';
 // The broker's binding.
 export { TransactionCoordinatorService, type TransactionCoordinatorServiceOptions } from './transaction-coordinator-service.js';
-export { StorageTransactionLog, replicatedTransactionStatePartitions, type TransactionStatePartitions } from './storage-transaction-log.js';
+export { StorageTransactionLog } from './storage-transaction-log.js';
 export { ensureTransactionStateTopic, transactionStateTopicConfigs, type TransactionStateTopicSettings } from './transaction-state-topic.js';
 export { transactionCoordinatorConfigFrom, transactionStateTopicSettingsFrom } from './broker-transaction-config.js';

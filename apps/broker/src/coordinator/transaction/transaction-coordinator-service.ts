@@ -9,7 +9,8 @@ import type { ProducerIdSource } from './api-types.js';
 import { transactionCoordinatorConfigFrom, transactionStateTopicSettingsFrom } from './broker-transaction-config.js';
 import type { TransactionCoordinatorConfig } from './config.js';
 import type { TxnMarkerWriter } from './marker-writer.js';
-import { StorageTransactionLog, type TransactionStatePartitions } from './storage-transaction-log.js';
+import type { OffsetsPartitions } from '../offsets-partitions.js';
+import { StorageTransactionLog } from './storage-transaction-log.js';
 import { TransactionCoordinator } from './transaction-coordinator.js';
 import { TRANSACTION_STATE_TOPIC_NAME } from './transaction-log.js';
 import { ensureTransactionStateTopic } from './transaction-state-topic.js';
@@ -19,7 +20,7 @@ export interface TransactionCoordinatorServiceOptions {
   /** Creates __transaction_state (metadata entry and logs) on the first lookup. */
   readonly topics: TopicManager;
   /** The partitions of __transaction_state: where records are appended and read back. */
-  readonly partitions: TransactionStatePartitions;
+  readonly partitions: OffsetsPartitions;
   /** Writes COMMIT/ABORT markers (replica/txn-markers.ts in the broker). */
   readonly markers: TxnMarkerWriter;
   readonly producerIds: ProducerIdSource;

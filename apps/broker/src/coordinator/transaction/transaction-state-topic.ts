@@ -1,6 +1,6 @@
-import { AdminError } from '../../controller/admin-error.js';
 import type { TopicMetadata } from '../../controller/metadata-store.js';
 import type { TopicManager } from '../../controller/topic-manager.js';
+import { ensureInternalTopic } from '../internal-topic.js';
 import { TRANSACTION_STATE_TOPIC_NAME } from './transaction-log.js';
 
 export interface TransactionStateTopicSettings {
@@ -29,23 +29,12 @@ export function transactionStateTopicConfigs(s: TransactionStateTopicSettings): 
   };
 }
 
-/**
- * Makes sure __transaction_state exists, creating it through the TopicManager (as Kafka does on
- * the first transaction coordinator lookup). A topic created meanwhile by someone else is used as
- * it is; a replication factor above the live brokers fails, and the coordinator stays unavailable.
- */
-export async function ensureTransactionStateTopic(topics: TopicManager, s: TransactionStateTopicSettings): Promise<TopicMetadata> {
-  const existing = await topics.getTopic(TRANSACTION_STATE_TOPIC_NAME);
-  if (existing) return existing;
-  try {
-    await topics.createTopic({
-      name: TRANSACTION_STATE_TOPIC_NAME,
-      numPartitions: s.numPartitions,
-      replicationFactor: s.replicationFactor,
-      configs: transactionStateTopicConfigs(s),
-    });
-  } catch (err) {
-    if (!(err instanceof AdminError && err.code === 'TOPIC_ALREADY_EXISTS')) throw err;
-  }
-  return topics.requireTopic(TRANSACTION_STATE_TOPIC_NAME);
+/** Makes sure __transaction_state exists, with Kafka's settings for it. */
+export function ensureTransactionStateTopic(topics: TopicManager, s: TransactionStateTopicSettings): Promise<TopicMetadata> {
+  return ensureInternalTopic(topics, {
+    name: TRANSACTION_STATE_TOPIC_NAME,
+    numPartitions: s.numPartitions,
+    replicationFactor: s.replicationFactor,
+    configs: transactionStateTopicConfigs(s),
+  });
 }
